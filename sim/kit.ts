@@ -1,0 +1,183 @@
+/**
+ * A tiny HTTP harness the vendor simulators share: a real node:http server on loopback, a record of every
+ * call it received, and fault injection. Vendor dialects live in the simulators, never here.
+ */
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CanonicalConversation } from './canonical.js';
+
+export interface SimRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+}
+
+export interface SimResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** A string is sent as is; anything else as JSON. */
+  body: unknown;
+}
+
+/** Faults a simulator can be told to answer with (for every request until cleared). */
+export type Fault =
+  | { kind: 'hang' }
+  | { kind: 'slow'; ms: number }
+  | { kind: 'reset' }
+  | { kind: 'malformed' }
+  | { kind: 'html'; status?: number }
+  | { kind: 'rateLimit'; retryAfter?: number; header?: boolean }
+  | { kind: 'unavailable' }
+  | { kind: 'internal' }
+  | { kind: 'auth' }
+  | { kind: 'wrongShape' };
+
+/** What a vendor simulator supplies: its list endpoint and its own error envelopes. */
+export interface VendorBehaviour {
+  /** Answer one request against the current data set. */
+  handle(req: SimRequest, data: readonly CanonicalConversation[]): SimResponse;
+  /** The vendor's own envelope for a failure kind. */
+  error(kind: 'rateLimit' | 'unavailable' | 'internal' | 'auth', opts: { retryAfter?: number; header?: boolean }): SimResponse;
+}
+
+export interface Simulator {
+  readonly url: string;
+  /** Every request received, oldest first. */
+  readonly calls: SimRequest[];
+  data: CanonicalConversation[];
+  fault: Fault | null;
+  /** Added latency for every answer, in ms (benchmarks, slow-vendor tests). */
+  latencyMs: number;
+  close(): Promise<void>;
+}
+
+export interface SimulatorOptions {
+  data: CanonicalConversation[];
+  host?: string;
+  port?: number;
+  latencyMs?: number;
+  fault?: Fault | null;
+}
+
+export async function startSimulator(behaviour: VendorBehaviour, opts: SimulatorOptions): Promise<Simulator> {
+  const sockets = new Set<import('node:net').Socket>();
+  const state = {
+    calls: [] as SimRequest[],
+    data: opts.data,
+    fault: opts.fault ?? null,
+    latencyMs: opts.latencyMs ?? 0,
+  };
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sim.local');
+    const simReq: SimRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers };
+    state.calls.push(simReq);
+    const answer = () => respond(behaviour, state.fault, simReq, state.data, res);
+    if (state.latencyMs > 0) setTimeout(answer, state.latencyMs);
+    else answer();
+  });
+  server.keepAliveTimeout = 5_000;
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get calls() { return state.calls; },
+    get data() { return state.data; },
+    set data(d) { state.data = d; },
+    get fault() { return state.fault; },
+    set fault(f) { state.fault = f; },
+    get latencyMs() { return state.latencyMs; },
+    set latencyMs(ms) { state.latencyMs = ms; },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function respond(
+  behaviour: VendorBehaviour,
+  fault: Fault | null,
+  req: SimRequest,
+  data: readonly CanonicalConversation[],
+  res: ServerResponse,
+): void {
+  switch (fault?.kind) {
+    case 'hang':
+      return; // never answer; the socket stays open until the client gives up
+    case 'slow':
+      setTimeout(() => send(res, behaviour.handle(req, data)), fault.ms);
+      return;
+    case 'reset': {
+      // Headers and half a body, then the connection dies.
+      const body = JSON.stringify(behaviour.handle(req, data).body);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+      res.write(body.slice(0, Math.max(1, Math.floor(body.length / 2))));
+      setTimeout(() => res.socket?.destroy(), 5);
+      return;
+    }
+    case 'malformed':
+      return send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: '{"data": [{"id": "1",' });
+    case 'html':
+      return send(res, {
+        status: fault.status ?? 502,
+        headers: { 'content-type': 'text/html' },
+        body: '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>',
+      });
+    case 'wrongShape':
+      return send(res, { status: 200, body: { unexpected: true, items: 'none' } });
+    case 'rateLimit':
+      return send(res, behaviour.error('rateLimit', { retryAfter: fault.retryAfter ?? 30, header: fault.header ?? true }));
+    case 'unavailable':
+    case 'internal':
+    case 'auth':
+      return send(res, behaviour.error(fault.kind, {}));
+    default:
+      return send(res, behaviour.handle(req, data));
+  }
+}
+
+function send(res: ServerResponse, r: SimResponse): void {
+  if (res.destroyed) return;
+  const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...r.headers };
+  res.writeHead(r.status, headers);
+  res.end(text);
+}
+
+/** Shared helpers for simulators' query handling. */
+export function intParam(q: URLSearchParams, name: string): number | null | 'invalid' {
+  const v = q.get(name);
+  if (v === null || v === '') return null;
+  if (!/^-?\d+$/.test(v)) return 'invalid';
+  return Number(v);
+}
+
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** What the gateway's config says it will send, so an embedded simulator accepts exactly that. */
+export interface SimCredentials {
+  bearer?: string;
+  header?: { name: string; value: string };
+  basic?: { username: string; password: string };
+  /** Fixed query parameters the config sends on every call (e.g. a required scope). */
+  query: Record<string, string>;
+}
+
+/** One vendor's simulator: its behaviour plus the test oracle for what the gateway must make of it. */
+export interface SimulatorModule {
+  behaviour(creds: SimCredentials): VendorBehaviour;
+  /** The unified conversation the gateway must produce from this record (raw excluded). */
+  expected(c: CanonicalConversation, vendor: string, opts: { messages: boolean }): import('../src/model/conversation.js').Conversation;
+  /** The text the vendor's own `search` looks in, when the vendor offers search. */
+  searchText?(c: CanonicalConversation): string;
+  /** Deterministic data shaped for this vendor (e.g. only the channels it has). */
+  demoData(seed: number, count: number): CanonicalConversation[];
+}

@@ -1,0 +1,103 @@
+/**
+ * Reads config/gateway.yaml and config/vendors/*.yaml, interpolates env, validates with zod and reports
+ * every problem with the file, its line, the path inside it and what was expected.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import { gatewaySchema, type GatewayConfig } from './gateway-schema.js';
+import { interpolate, InterpolationError, type Env } from './interpolate.js';
+import { vendorSchema, type VendorConfig } from './vendor-schema.js';
+
+export interface ConfigProblem {
+  file: string;
+  line: number | null;
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`invalid configuration:\n${problems.map(formatProblem).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const formatProblem = (p: ConfigProblem): string =>
+  `  ${p.file}${p.line === null ? '' : `:${p.line}`}: ${p.path || '(root)'}: ${p.message}`;
+
+export interface LoadedConfig {
+  gateway: GatewayConfig;
+  vendors: VendorConfig[];
+}
+
+export async function loadConfig(dir: string, env: Env): Promise<LoadedConfig> {
+  const problems: ConfigProblem[] = [];
+  const gatewayFile = join(dir, 'gateway.yaml');
+  const gatewayText = await readFile(gatewayFile, 'utf8').catch(() => null);
+  const gateway = gatewayText === null
+    ? gatewaySchema.parse({})
+    : parseFile(gatewayFile, gatewayText, gatewaySchema, env, problems, dir);
+
+  const vendorDir = join(dir, 'vendors');
+  const files = (await readdir(vendorDir).catch(() => [] as string[]))
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort();
+  const vendors: VendorConfig[] = [];
+  for (const f of files) {
+    const file = join(vendorDir, f);
+    const v = parseFile(file, await readFile(file, 'utf8'), vendorSchema, env, problems, dir);
+    if (!v) continue;
+    const stem = f.replace(/\.ya?ml$/, '');
+    if (v.name !== stem) {
+      problems.push({ file: relative(dir, file), line: null, path: 'name', message: `must match the file name "${stem}"` });
+    } else vendors.push(v);
+  }
+  if (files.length === 0) problems.push({ file: relative(dir, vendorDir) || vendorDir, line: null, path: '', message: 'no vendor files (*.yaml) found' });
+  if (problems.length > 0 || !gateway) throw new ConfigError(problems);
+  return { gateway, vendors };
+}
+
+function parseFile<S extends z.ZodType>(
+  file: string,
+  text: string,
+  schema: S,
+  env: Env,
+  problems: ConfigProblem[],
+  root: string,
+): z.infer<S> | undefined {
+  const name = relative(root, file) || file;
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      problems.push({ file: name, line: e.linePos?.[0]?.line ?? null, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` });
+    }
+    return undefined;
+  }
+  let data: unknown;
+  try {
+    data = interpolate(doc.toJS() ?? {}, env);
+  } catch (e) {
+    if (!(e instanceof InterpolationError)) throw e;
+    problems.push({ file: name, line: lineOf(doc, lines, e.path), path: e.path.join('.'), message: e.message });
+    return undefined;
+  }
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    const path = issue.path.map(String);
+    problems.push({ file: name, line: lineOf(doc, lines, path), path: path.join('.'), message: issue.message });
+  }
+  return undefined;
+}
+
+/** The line of the deepest node that exists along `path` (a missing key points at its parent). */
+function lineOf(doc: Document, lines: LineCounter, path: readonly (string | number | symbol)[]): number | null {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as unknown[], true);
+    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return null;
+}

@@ -1,0 +1,197 @@
+/**
+ * The vendor config language: everything Switchboard knows about a vendor is said here, in YAML,
+ * and compiled once by src/dialect. Objects are strict so a typo is an error, not a silent default.
+ */
+import { z } from 'zod';
+import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
+
+const count = z.coerce.number().int().positive();
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
+
+/** A JSON path into a vendor document: `a.b[0]`, `a[-1]` (last), `a[*].b` (every), `$` (the root). */
+export const pathSchema = z.string().min(1).regex(/^(\$|[^.\s[\]]+|\[-?\d+\]|\[\*\])(\.[^.\s[\]]+|\[-?\d+\]|\[\*\])*$/, {
+  message: 'a path like a.b[0].c, a[-1], a[*].b or $',
+});
+/** One path, or fallbacks tried in order until one yields a value. */
+export const pathsSchema = z.union([pathSchema, z.array(pathSchema).min(1)]);
+
+export const TIME_FORMATS = ['auto', 'iso', 'unix', 'unixMs'] as const;
+
+const valueSpecObject = z.strictObject({
+  path: pathsSchema.optional(),
+  const: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+  /** Vendor value (stringified) → unified value; `null` maps to null. */
+  map: z.record(z.string(), z.union([z.string(), z.null()])).optional(),
+  /** Unified value when the path yields nothing or the map has no entry. */
+  default: z.union([z.string(), z.number(), z.null()]).optional(),
+  time: z.enum(TIME_FORMATS).optional(),
+  /** Join an array of strings (e.g. from `parts[*].text`). */
+  join: z.string().optional(),
+  /** The length of the array at `path`. */
+  count: z.boolean().optional(),
+  /** Read only when the caller asked for this include (e.g. counts that are exact only with all messages). */
+  whenInclude: z.enum(['messages', 'raw']).optional(),
+});
+export const valueSpecSchema = z.union([pathsSchema, valueSpecObject]);
+export type ValueSpec = z.infer<typeof valueSpecSchema>;
+
+const objectSpec = <S extends z.ZodRawShape>(fields: S) =>
+  z.strictObject({
+    /** Where the object lives; sub-field paths are relative to it. Omit for the item itself. */
+    from: pathSchema.optional(),
+    fields: z.strictObject(fields),
+    whenInclude: z.enum(['messages', 'raw']).optional(),
+  });
+
+const messageFields = {
+  id: valueSpecSchema.optional(),
+  text: valueSpecSchema.optional(),
+  author: valueSpecSchema.optional(),
+  createdAt: valueSpecSchema.optional(),
+};
+
+export const fieldsSchema = z.strictObject({
+  externalId: valueSpecSchema,
+  title: valueSpecSchema.optional(),
+  status: valueSpecSchema.optional(),
+  channel: valueSpecSchema.optional(),
+  createdAt: valueSpecSchema.optional(),
+  updatedAt: valueSpecSchema.optional(),
+  lastActivityAt: valueSpecSchema.optional(),
+  closedAt: valueSpecSchema.optional(),
+  handledBy: valueSpecSchema.optional(),
+  agent: objectSpec({ id: valueSpecSchema.optional(), name: valueSpecSchema.optional() }).optional(),
+  contact: objectSpec({ name: valueSpecSchema.optional(), email: valueSpecSchema.optional(), phone: valueSpecSchema.optional() }).optional(),
+  messageCount: valueSpecSchema.optional(),
+  lastMessage: objectSpec({ text: messageFields.text, author: messageFields.author, createdAt: messageFields.createdAt }).optional(),
+  messages: z
+    .strictObject({ each: pathSchema, fields: z.strictObject(messageFields), whenInclude: z.enum(['messages', 'raw']).optional() })
+    .optional(),
+  leadId: valueSpecSchema.optional(),
+  visitorId: valueSpecSchema.optional(),
+  userId: valueSpecSchema.optional(),
+});
+export type FieldsConfig = z.infer<typeof fieldsSchema>;
+
+export const PARAM_FORMATS = ['string', 'uuid', 'iso', 'isoSeconds', 'date', 'unix', 'unixMs'] as const;
+
+const filterSpec = z.strictObject({
+  /** The vendor's query parameter. */
+  param: z.string().min(1),
+  /** Unified value → vendor value; a value not listed means the vendor can hold no match. */
+  values: z.record(z.string(), z.string()).optional(),
+  /** How the value is written: times as ISO (with or without ms), a date, Unix seconds or ms; `uuid` validates. */
+  format: z.enum(PARAM_FORMATS).default('string'),
+  /**
+   * Whether the vendor applies exactly our semantics. When false the filter is still pushed (to fetch less)
+   * but the vendor's total no longer counts matches, so it is not used as ours.
+   */
+  exact: bool.default(true),
+  /**
+   * Whether to check the vendor's answer again locally. Off only where the vendor searches data we can't
+   * see (e.g. message text we don't fetch): re-checking would drop true matches.
+   */
+  recheck: bool.default(true),
+  /** The vendor ignores this parameter when any of these filters is also sent: apply it locally then. */
+  ignoredWith: z.array(z.enum(FILTER_NAMES as [string, ...string[]])).optional(),
+});
+export type FilterSpec = z.infer<typeof filterSpec>;
+
+const fixedParam = z.union([
+  z.string(),
+  z.strictObject({ value: z.string(), format: z.enum(['string', 'uuid']).default('string') }),
+]);
+
+const paginationSchema = z.discriminatedUnion('style', [
+  z.strictObject({
+    style: z.literal('offset'),
+    limitParam: z.string().min(1),
+    offsetParam: z.string().min(1),
+    maxPageSize: count,
+  }),
+  z.strictObject({
+    style: z.literal('page'),
+    /** The page number's query parameter; omit when the path carries `{page}`. */
+    pageParam: z.string().min(1).optional(),
+    sizeParam: z.string().min(1).optional(),
+    firstPage: z.coerce.number().int().min(0).default(1),
+    maxPageSize: count,
+    /** Page size the vendor uses when it takes no size parameter. */
+    fixedPageSize: count.optional(),
+  }),
+  z.strictObject({
+    style: z.literal('cursor'),
+    cursorParam: z.string().min(1),
+    limitParam: z.string().min(1).optional(),
+    maxPageSize: count,
+  }),
+  z.strictObject({ style: z.literal('none') }),
+]);
+export type PaginationConfig = z.infer<typeof paginationSchema>;
+
+const authSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({ type: z.literal('bearer'), token: z.string() }),
+  /** A custom header; not sent at all when `value` is empty (optional credentials). */
+  z.strictObject({ type: z.literal('header'), name: z.string().min(1), value: z.string() }),
+  z.strictObject({ type: z.literal('basic'), username: z.string(), password: z.string() }),
+]);
+export type AuthConfig = z.infer<typeof authSchema>;
+
+const unifiedErrorCode = z.enum([
+  'UPSTREAM_AUTH_FAILED', 'UPSTREAM_REJECTED', 'UPSTREAM_ERROR', 'UPSTREAM_INVALID_RESPONSE',
+  'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'RATE_LIMITED',
+]);
+
+export const vendorSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { message: 'lower-case letters, digits and dashes, starting with a letter' }),
+  enabled: bool.default(true),
+  /** Embedded simulator to start when `baseUrl` is empty (demo and tests). */
+  simulator: z.string().optional(),
+  baseUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+  path: z.string().startsWith('/'),
+  timeoutMs: count.optional(),
+  connections: count.optional(),
+  /** Most items held when the vendor must be read whole (no paging or untrusted order). */
+  maxItems: count.optional(),
+  auth: authSchema.default({ type: 'none' }),
+  request: z.strictObject({
+    query: z.record(z.string(), fixedParam).default({}),
+    filters: z.partialRecord(z.enum(FILTER_NAMES as [string, ...string[]]), filterSpec).default({}),
+    include: z.strictObject({ messages: z.strictObject({ query: z.record(z.string(), z.string()) }).optional() }).default({}),
+    order: z
+      .strictObject({
+        param: z.string().min(1),
+        fields: z.partialRecord(z.enum(ORDER_FIELDS), z.string().min(1)),
+        dirParam: z.string().min(1),
+        directions: z.strictObject({ asc: z.string(), desc: z.string() }).default({ asc: 'asc', desc: 'desc' }),
+        /** Where the vendor puts items whose sort field is null. We need them last. */
+        nulls: z.enum(['last']).default('last'),
+      })
+      .optional(),
+    pagination: paginationSchema,
+  }),
+  response: z.strictObject({
+    items: pathSchema,
+    total: pathsSchema.optional(),
+    nextCursor: pathsSchema.optional(),
+    hasMore: pathsSchema.optional(),
+    /** A 2xx body that is really an error, e.g. `{success: false}`. */
+    errorWhen: z.strictObject({ path: pathSchema, equals: z.union([z.string(), z.number(), z.boolean(), z.null()]) }).optional(),
+    fields: fieldsSchema,
+  }),
+  errors: z
+    .strictObject({
+      code: pathsSchema.optional(),
+      message: pathsSchema.optional(),
+      /** Seconds, read from the body; the Retry-After header is always read too. */
+      retryAfter: pathsSchema.optional(),
+      /** Vendor error code → unified code (checked before `statuses`). */
+      codes: z.record(z.string(), unifiedErrorCode).default({}),
+      /** HTTP status → unified code, over the built-in defaults (401/403 auth, 429 rate limit, 5xx…). */
+      statuses: z.record(z.string().regex(/^\d{3}$/), unifiedErrorCode).default({}),
+    })
+    .default({ codes: {}, statuses: {} }),
+});
+export type VendorConfig = z.infer<typeof vendorSchema>;
+export type VendorConfigInput = z.input<typeof vendorSchema>;

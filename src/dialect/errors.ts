@@ -1,0 +1,102 @@
+/**
+ * Compiles a vendor's `errors` block into one function: (HTTP status, headers, body) → the unified
+ * VendorFailure. JSON envelopes, text/plain and proxies' HTML pages all land on a catalogue code while
+ * the vendor's own status, code and message are kept.
+ */
+import type { VendorConfig } from '../config/vendor-schema.js';
+import { statusOf, type UpstreamErrorCode } from '../errors/catalogue.js';
+import type { VendorFailure } from '../errors/gateway-error.js';
+import { compilePaths } from './path.js';
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export type ErrorMapper = (res: RawResponse, parsed?: unknown) => VendorFailure;
+
+/** HTTP semantics every vendor shares; a vendor's `statuses` and `codes` override them. */
+export function defaultCodeFor(status: number): UpstreamErrorCode {
+  if (status === 401 || status === 403 || status === 407) return 'UPSTREAM_AUTH_FAILED';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status === 408 || status === 504) return 'UPSTREAM_TIMEOUT';
+  if (status === 503) return 'UPSTREAM_UNAVAILABLE';
+  if (status >= 400 && status < 500) return 'UPSTREAM_REJECTED';
+  if (status >= 500) return 'UPSTREAM_ERROR';
+  return 'UPSTREAM_INVALID_RESPONSE';
+}
+
+export function failure(code: UpstreamErrorCode, message: string, extra: Partial<VendorFailure> = {}): VendorFailure {
+  return {
+    code,
+    status: statusOf(code),
+    message,
+    upstreamStatus: extra.upstreamStatus ?? null,
+    upstreamCode: extra.upstreamCode ?? null,
+    retryAfter: extra.retryAfter ?? null,
+  };
+}
+
+const MAX_MESSAGE = 300;
+
+/** Seconds from a Retry-After header: delta-seconds or an HTTP date. */
+export function parseRetryAfter(v: unknown, now = Date.now()): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : null;
+  if (typeof v !== 'string' || v.trim() === '') return null;
+  const s = v.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
+  const at = Date.parse(s);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+export const headerOf = (h: RawResponse['headers'], name: string): string | undefined => {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+export function tryParseJson(text: string): unknown {
+  const t = text.trimStart();
+  if (!t.startsWith('{') && !t.startsWith('[')) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A readable one-line message out of a non-JSON body (an HTML page's title, or the text itself). */
+function textMessage(body: string, contentType: string | undefined): string {
+  const isHtml = /html/i.test(contentType ?? '') || /^\s*<(!doctype|html)/i.test(body);
+  if (isHtml) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
+    return title ? `HTML page: ${title}` : 'HTML page instead of JSON';
+  }
+  const text = body.replace(/\s+/g, ' ').trim();
+  return text === '' ? 'empty body' : text.slice(0, MAX_MESSAGE);
+}
+
+export function compileErrors(cfg: VendorConfig['errors']): ErrorMapper {
+  const code = cfg.code ? compilePaths(cfg.code) : () => undefined;
+  const message = cfg.message ? compilePaths(cfg.message) : () => undefined;
+  const retryAfter = cfg.retryAfter ? compilePaths(cfg.retryAfter) : () => undefined;
+  const byCode = new Map(Object.entries(cfg.codes));
+  const byStatus = new Map(Object.entries(cfg.statuses).map(([k, v]) => [Number(k), v]));
+
+  return (res, parsed = tryParseJson(res.body)) => {
+    const rawCode = parsed === undefined ? undefined : code(parsed);
+    const upstreamCode = typeof rawCode === 'string' || typeof rawCode === 'number' ? String(rawCode) : null;
+    const rawMessage = parsed === undefined ? undefined : message(parsed);
+    const text =
+      typeof rawMessage === 'string' && rawMessage.trim() !== ''
+        ? rawMessage.slice(0, MAX_MESSAGE)
+        : parsed === undefined
+          ? textMessage(res.body, headerOf(res.headers, 'content-type'))
+          : (upstreamCode ?? `HTTP ${res.status}`);
+    const unified =
+      (upstreamCode !== null ? byCode.get(upstreamCode) : undefined) ?? byStatus.get(res.status) ?? defaultCodeFor(res.status);
+    const after =
+      (parsed === undefined ? null : parseRetryAfter(retryAfter(parsed))) ?? parseRetryAfter(headerOf(res.headers, 'retry-after'));
+    return failure(unified, text, { upstreamStatus: res.status, upstreamCode, retryAfter: after });
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * Compiles a vendor's `response.fields` into one function raw item → unified Item. Each unified field is
+ * turned into a small closure at load; mapping an item runs those closures and nothing else.
+ */
+import type { FieldsConfig, ValueSpec } from '../config/vendor-schema.js';
+import type { Conversation, Item, Message } from '../model/conversation.js';
+import { compilePath, compilePaths, type Getter } from './path.js';
+import { BAD_TIME, compileTimeParser } from './time.js';
+
+export interface MapOptions {
+  messages: boolean;
+  raw: boolean;
+}
+
+/** Item, or the reason it can't be mapped (the item is dropped and counted, never guessed). */
+export type MapResult = Item | { drop: string };
+export type ItemMapper = (raw: unknown, opts: MapOptions) => MapResult;
+
+/** A problem found while compiling, reported like a schema problem (path inside the vendor file). */
+export class DialectError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(message);
+  }
+}
+
+type Kind =
+  | { type: 'string' }
+  | { type: 'number' }
+  | { type: 'time' }
+  | { type: 'enum'; values: readonly string[] };
+
+const STRING: Kind = { type: 'string' };
+const NUMBER: Kind = { type: 'number' };
+const TIME: Kind = { type: 'time' };
+const enumOf = (...values: string[]): Kind => ({ type: 'enum', values });
+const AUTHOR = enumOf('customer', 'agent', 'human_agent', 'system');
+
+
+
+type Reader = (item: unknown, opts: MapOptions) => unknown;
+
+function compileValue(spec: ValueSpec | undefined, kind: Kind, at: string): Reader {
+  if (spec === undefined) return () => null;
+  const s = typeof spec === 'string' || Array.isArray(spec) ? { path: spec } : spec;
+  if (s.const !== undefined) {
+    const c = coerce(s.const, kind);
+    if (c === null && s.const !== null) throw new DialectError(`${at}.const`, `is not a valid ${describe(kind)}`);
+    return () => c;
+  }
+  if (s.path === undefined) throw new DialectError(at, 'needs a path or a const');
+  const get: Getter = compilePaths(s.path);
+  const map = s.map;
+  if (map) {
+    for (const [k, v] of Object.entries(map)) {
+      if (v !== null && coerce(v, kind) === null) throw new DialectError(`${at}.map.${k}`, `"${v}" is not a valid ${describe(kind)}`);
+    }
+  }
+  const fallback = s.default === undefined ? null : coerce(s.default, kind);
+  const parseTime = kind.type === 'time' ? compileTimeParser(s.time ?? 'auto') : null;
+  const joiner = s.join;
+  const countIt = s.count === true;
+  const when = s.whenInclude;
+
+  return (item, opts) => {
+    if (when && !opts[when]) return null;
+    let v = get(item);
+    if (countIt) return Array.isArray(v) ? v.length : fallback;
+    if (joiner !== undefined && Array.isArray(v)) {
+      const parts = v.filter((x): x is string => typeof x === 'string');
+      v = parts.length > 0 ? parts.join(joiner) : undefined;
+    }
+    if (v === undefined || v === null) return fallback;
+    if (map) {
+      const key = String(v);
+      if (Object.hasOwn(map, key)) return map[key] ?? null;
+      // Tolerant: a value the map doesn't know is kept only if it already is a valid unified value.
+    }
+    if (parseTime) return parseTime(v);
+    const c = coerce(v, kind);
+    return c === null ? fallback : c;
+  };
+}
+
+function coerce(v: unknown, kind: Kind): string | number | null {
+  switch (kind.type) {
+    case 'string':
+      return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
+    case 'number': {
+      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+      return Number.isFinite(n) ? n : null;
+    }
+    case 'enum':
+      return typeof v === 'string' && kind.values.includes(v) ? v : null;
+    case 'time':
+      return null;
+  }
+}
+
+const describe = (kind: Kind): string => (kind.type === 'enum' ? `value (one of ${kind.values.join(', ')})` : kind.type);
+
+const toIso = (ms: unknown): string | null => (typeof ms === 'number' ? new Date(ms).toISOString() : null);
+
+/** A nested object (agent, contact, lastMessage): null when every sub-field is null. */
+function compileObject<K extends string>(
+  spec: { from?: string; fields: Partial<Record<K, ValueSpec>>; whenInclude?: 'messages' | 'raw' } | undefined,
+  kinds: Record<K, Kind>,
+  at: string,
+): ((item: unknown, opts: MapOptions) => Record<K, unknown> | null | typeof BAD_TIME) {
+  if (!spec) return () => null;
+  const base: Getter = spec.from ? compilePath(spec.from) : (d) => d;
+  const readers = (Object.keys(kinds) as K[]).map((k) => [k, compileValue(spec.fields[k], kinds[k], `${at}.fields.${k}`)] as const);
+  const when = spec.whenInclude;
+  return (item, opts) => {
+    if (when && !opts[when]) return null;
+    const src = base(item);
+    if (src === undefined || src === null) return null;
+    const out = {} as Record<K, unknown>;
+    let any = false;
+    for (const [k, read] of readers) {
+      const v = read(src, opts);
+      if (v === BAD_TIME) return BAD_TIME;
+      out[k] = v;
+      if (v !== null) any = true;
+    }
+    return any ? out : null;
+  };
+}
+
+const AGENT = { id: STRING, name: STRING };
+const CONTACT = { name: STRING, email: STRING, phone: STRING };
+const LAST_MESSAGE = { text: STRING, author: AUTHOR, createdAt: TIME };
+const MESSAGE = { id: STRING, text: STRING, author: AUTHOR, createdAt: TIME };
+
+export function compileFields(vendor: string, f: FieldsConfig): ItemMapper {
+  const at = 'response.fields';
+  const externalId = compileValue(f.externalId, STRING, `${at}.externalId`);
+  const title = compileValue(f.title, STRING, `${at}.title`);
+  const status = compileValue(f.status, enumOf('open', 'closed'), `${at}.status`);
+  const channel = compileValue(f.channel, STRING, `${at}.channel`);
+  const createdAt = compileValue(f.createdAt, TIME, `${at}.createdAt`);
+  const updatedAt = compileValue(f.updatedAt, TIME, `${at}.updatedAt`);
+  const lastActivityAt = compileValue(f.lastActivityAt, TIME, `${at}.lastActivityAt`);
+  const closedAt = compileValue(f.closedAt, TIME, `${at}.closedAt`);
+  const handledBy = compileValue(f.handledBy, enumOf('ai', 'human'), `${at}.handledBy`);
+  const agent = compileObject(f.agent, AGENT, `${at}.agent`);
+  const contact = compileObject(f.contact, CONTACT, `${at}.contact`);
+  const messageCount = compileValue(f.messageCount, NUMBER, `${at}.messageCount`);
+  const lastMessage = compileObject(f.lastMessage, LAST_MESSAGE, `${at}.lastMessage`);
+  const leadId = compileValue(f.leadId, STRING, `${at}.leadId`);
+  const visitorId = compileValue(f.visitorId, STRING, `${at}.visitorId`);
+  const userId = compileValue(f.userId, STRING, `${at}.userId`);
+  const messages = compileMessages(f.messages, `${at}.messages`);
+  const prefix = `${vendor}:`;
+
+  return (raw, opts) => {
+    const ext = externalId(raw, opts);
+    if (typeof ext !== 'string' || ext === '') return { drop: 'no id' };
+    const times = [createdAt(raw, opts), updatedAt(raw, opts), lastActivityAt(raw, opts), closedAt(raw, opts)];
+    if (times.includes(BAD_TIME)) return { drop: 'unreadable timestamp' };
+    const [created, updated, active, closed] = times as (number | null)[];
+    const last = lastMessage(raw, opts);
+    const ag = agent(raw, opts);
+    const ct = contact(raw, opts);
+    const msgs = messages ? messages(raw, opts) : undefined;
+    if (last === BAD_TIME || ag === BAD_TIME || ct === BAD_TIME || msgs === BAD_TIME) return { drop: 'unreadable timestamp' };
+
+    const conversation: Conversation = {
+      id: prefix + ext,
+      vendor,
+      externalId: ext,
+      title: title(raw, opts) as string | null,
+      status: status(raw, opts) as Conversation['status'],
+      channel: channel(raw, opts) as string | null,
+      createdAt: toIso(created),
+      updatedAt: toIso(updated),
+      lastActivityAt: toIso(active),
+      closedAt: toIso(closed),
+      handledBy: handledBy(raw, opts) as Conversation['handledBy'],
+      agent: ag as Conversation['agent'],
+      contact: ct as Conversation['contact'],
+      messageCount: messageCount(raw, opts) as number | null,
+      lastMessage: last ? { ...(last as object), createdAt: toIso(last.createdAt) } as Conversation['lastMessage'] : null,
+    };
+    if (opts.messages && msgs !== undefined) conversation.messages = msgs;
+    if (opts.raw) conversation.raw = raw;
+    return {
+      conversation,
+      times: { createdAt: created ?? null, updatedAt: updated ?? null, lastActivityAt: active ?? null },
+      keys: {
+        leadId: leadId(raw, opts) as string | null,
+        visitorId: visitorId(raw, opts) as string | null,
+        userId: userId(raw, opts) as string | null,
+      },
+    };
+  };
+}
+
+function compileMessages(spec: FieldsConfig['messages'], at: string) {
+  if (!spec) return undefined;
+  const each = compilePath(spec.each);
+  const one = compileObject({ fields: spec.fields }, MESSAGE, at);
+  const when = spec.whenInclude;
+  return (raw: unknown, opts: MapOptions): Message[] | null | typeof BAD_TIME => {
+    if (when && !opts[when]) return null;
+    const list = each(raw);
+    if (!Array.isArray(list)) return null;
+    const out: Message[] = [];
+    for (const m of list) {
+      const v = one(m, opts);
+      if (v === BAD_TIME) return BAD_TIME;
+      if (v) out.push({ ...(v as Omit<Message, 'createdAt'>), createdAt: toIso(v.createdAt) });
+    }
+    return out;
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * compileVendor: one vendor's validated YAML → plain functions and facts the pipeline uses. This is the
+ * only place config is interpreted; nothing downstream looks at YAML again.
+ */
+import type { GatewayConfig } from '../config/gateway-schema.js';
+import type { FilterSpec, VendorConfig } from '../config/vendor-schema.js';
+import type { VendorFailure } from '../errors/gateway-error.js';
+import { FILTER_NAMES, TIME_FILTERS, type FilterName, type OrderDir, type OrderField } from '../model/query.js';
+import { compileErrors, failure, tryParseJson, type ErrorMapper, type RawResponse } from './errors.js';
+import { compileFields, DialectError, type ItemMapper } from './fields.js';
+import { compilePaging, type PageFacts, type Paging, type Token } from './paging.js';
+import { compilePath, compilePaths, type Getter } from './path.js';
+import { formatTimeParam } from './time.js';
+
+/** RFC 4122 UUID with version 1–5 and variant 8/9/a/b: the strict form vendors check. */
+export const STRICT_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/** What pushing one filter value down gives: a parameter, "nothing can match", or a reason to reject. */
+export type PushResult = { param: [string, string] } | { noMatch: true } | { invalid: string };
+
+export interface FilterSupport {
+  /** Present when the vendor takes the filter as a parameter. */
+  push?: (value: string | number) => PushResult;
+  spec?: FilterSpec;
+  /** Whether the unified item carries what the filter tests, so it can be checked locally. */
+  local: boolean;
+  /** The field's value when the config makes it a constant: the filter is decided at plan time. */
+  constant?: string | null;
+}
+
+export interface PageRequest {
+  path: string;
+  /** Encoded query string, without `?`. */
+  query: string;
+}
+
+export interface Page {
+  items: unknown[];
+  facts: PageFacts;
+}
+
+export interface CompiledVendor {
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly origin: string;
+  readonly timeoutMs: number;
+  readonly connections: number;
+  readonly maxItems: number;
+  readonly maxResponseBytes: number;
+  readonly simulator: string | undefined;
+  readonly filters: Readonly<Record<FilterName, FilterSupport>>;
+  /** Vendor value per orderable field; null when the vendor can't be asked to order. */
+  readonly order: Readonly<Partial<Record<OrderField, string>>> | null;
+  readonly paging: Paging;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Parameters for `orderBy`/`orderDir` when pushed down. */
+  orderParams(field: OrderField, dir: OrderDir): [string, string][];
+  /** Fixed parameters and those an include needs (e.g. all messages). */
+  fixedParams(include: { messages: boolean }): [string, string][];
+  buildRequest(params: readonly [string, string][], token: Token, size: number): PageRequest;
+  readPage(res: RawResponse): Page | VendorFailure;
+  mapItem: ItemMapper;
+  mapError: ErrorMapper;
+  /** Secrets from the config, for redaction. */
+  readonly secrets: readonly string[];
+}
+
+export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor {
+  const mapItem = compileFields(v.name, v.response.fields);
+  const mapError = compileErrors(v.errors);
+  const paging = compilePaging(v.request.pagination);
+  if (v.request.pagination.style === 'page' && !v.request.pagination.pageParam && !v.path.includes('{page}')) {
+    throw new DialectError('request.pagination.pageParam', 'is needed unless `path` carries {page}');
+  }
+  if (v.request.pagination.style === 'cursor' && !v.response.nextCursor) {
+    throw new DialectError('response.nextCursor', 'is needed for cursor pagination');
+  }
+
+  const fixed: [string, string][] = [];
+  for (const [name, p] of Object.entries(v.request.query)) {
+    const value = typeof p === 'string' ? p : p.value;
+    if (typeof p !== 'string' && p.format === 'uuid' && !STRICT_UUID.test(value)) {
+      throw new DialectError(`request.query.${name}`, `"${value}" is not a UUID (version 1-5, RFC 4122 variant)`);
+    }
+    fixed.push([name, value]);
+  }
+  const messagesParams = Object.entries(v.request.include.messages?.query ?? {});
+
+  const f = v.response.fields;
+  const localFields: Record<FilterName, unknown> = {
+    status: f.status,
+    channel: f.channel,
+    agentId: f.agent?.fields.id,
+    leadId: f.leadId,
+    visitorId: f.visitorId,
+    userId: f.userId,
+    search: true,
+    createdAfter: f.createdAt,
+    createdBefore: f.createdAt,
+    updatedAfter: f.updatedAt,
+    updatedBefore: f.updatedAt,
+  };
+  const constantOf = (spec: unknown): string | null | undefined =>
+    typeof spec === 'object' && spec !== null && !Array.isArray(spec) && 'const' in spec
+      ? ((spec as { const: unknown }).const as string | null)
+      : undefined;
+
+  const filters = {} as Record<FilterName, FilterSupport>;
+  for (const name of FILTER_NAMES) {
+    const spec = v.request.filters[name];
+    const constant = name === 'status' || name === 'channel' ? constantOf(localFields[name]) : undefined;
+    filters[name] = {
+      local: localFields[name] !== undefined,
+      ...(spec ? { spec, push: compilePush(name, spec) } : {}),
+      ...(constant !== undefined ? { constant } : {}),
+    };
+  }
+
+  const order = v.request.order;
+  const auth = v.auth;
+  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'switchboard/0.1' };
+  const secrets: string[] = [];
+  if (auth.type === 'bearer' && auth.token) {
+    headers.authorization = `Bearer ${auth.token}`;
+    secrets.push(auth.token);
+  } else if (auth.type === 'header' && auth.value) {
+    headers[auth.name.toLowerCase()] = auth.value;
+    secrets.push(auth.value);
+  } else if (auth.type === 'basic' && (auth.username || auth.password)) {
+    headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    secrets.push(auth.password, headers.authorization.slice(6));
+  }
+
+  const base = v.baseUrl === '' ? null : new URL(v.baseUrl);
+  // A base URL may carry a path prefix (e.g. behind a proxy); the vendor path is appended to it.
+  const prefix = base ? base.pathname.replace(/\/$/, '') : '';
+
+  const items = compilePath(v.response.items);
+  const total = v.response.total ? compilePaths(v.response.total) : () => undefined;
+  const nextCursor = v.response.nextCursor ? compilePaths(v.response.nextCursor) : () => undefined;
+  const hasMore = v.response.hasMore ? compilePaths(v.response.hasMore) : () => undefined;
+  const errorWhen = v.response.errorWhen;
+  const errorProbe: Getter | null = errorWhen ? compilePath(errorWhen.path) : null;
+
+  return {
+    name: v.name,
+    enabled: v.enabled,
+    origin: base ? base.origin : '',
+    timeoutMs: v.timeoutMs ?? g.upstream.timeoutMs,
+    connections: v.connections ?? g.upstream.connections,
+    maxItems: v.maxItems ?? g.upstream.maxItems,
+    maxResponseBytes: g.upstream.maxResponseBytes,
+    simulator: v.simulator,
+    filters,
+    order: order ? order.fields : null,
+    paging,
+    headers,
+    secrets,
+    orderParams: (field, dir) => {
+      const value = order?.fields[field];
+      return order && value ? [[order.param, value], [order.dirParam, order.directions[dir]]] : [];
+    },
+    fixedParams: (include) => (include.messages && messagesParams.length > 0 ? [...fixed, ...messagesParams] : fixed),
+    buildRequest: (params, token, size) => {
+      const p = paging.params(token, Math.min(size, paging.maxPageSize));
+      const path = prefix + (p.pathPage === undefined ? v.path : v.path.replaceAll('{page}', encodeURIComponent(p.pathPage)));
+      // URLSearchParams percent-encodes every value: a caller's value can't add a parameter or a path.
+      const query = new URLSearchParams([...params, ...p.query]).toString();
+      return { path, query };
+    },
+    readPage: (res) => {
+      const parsed = tryParseJson(res.body);
+      if (res.status < 200 || res.status > 299) return mapError(res, parsed);
+      if (parsed === undefined) {
+        return failure('UPSTREAM_INVALID_RESPONSE', `expected a JSON body, got ${describeBody(res)}`, { upstreamStatus: res.status });
+      }
+      if (errorProbe && errorWhen && errorProbe(parsed) === errorWhen.equals) return mapError(res, parsed);
+      const list = items(parsed);
+      if (!Array.isArray(list)) {
+        return failure('UPSTREAM_INVALID_RESPONSE', `expected a list of items at "${v.response.items}"`, { upstreamStatus: res.status });
+      }
+      const t = total(parsed);
+      const nc = nextCursor(parsed);
+      const hm = hasMore(parsed);
+      return {
+        items: list,
+        facts: {
+          count: list.length,
+          total: typeof t === 'number' && Number.isInteger(t) && t >= 0 ? t : typeof t === 'string' && /^\d+$/.test(t) ? Number(t) : null,
+          nextCursor: typeof nc === 'string' && nc !== '' ? nc : typeof nc === 'number' ? String(nc) : null,
+          hasMore: typeof hm === 'boolean' ? hm : null,
+        },
+      };
+    },
+    mapItem,
+    mapError,
+  };
+}
+
+function describeBody(res: RawResponse): string {
+  const ct = res.headers['content-type'];
+  const t = res.body.trim();
+  if (t === '') return 'an empty body';
+  return `${Array.isArray(ct) ? ct[0] : (ct ?? 'no content-type')} (${t.slice(0, 40).replace(/\s+/g, ' ')}${t.length > 40 ? '…' : ''})`;
+}
+
+function compilePush(name: FilterName, spec: FilterSpec): (value: string | number) => PushResult {
+  const isTime = (TIME_FILTERS as readonly string[]).includes(name);
+  const values = spec.values;
+  return (value) => {
+    if (isTime) {
+      const format = spec.format === 'string' || spec.format === 'uuid' ? 'iso' : spec.format;
+      return { param: [spec.param, formatTimeParam(value as number, format)] };
+    }
+    const s = String(value);
+    if (spec.format === 'uuid' && !STRICT_UUID.test(s)) {
+      return { invalid: 'must be a UUID (version 1-5, RFC 4122 variant)' };
+    }
+    if (values) {
+      if (!Object.hasOwn(values, s)) return { noMatch: true };
+      return { param: [spec.param, values[s]!] };
+    }
+    return { param: [spec.param, s] };
+  };
+}

@@ -1,0 +1,37 @@
+/** RFC 9457 problem+json rendering of a GatewayError. */
+import { ERROR_CATALOGUE } from './catalogue.js';
+import type { GatewayError, InvalidParam, VendorFailure } from './gateway-error.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  requestId: string;
+  invalidParams?: InvalidParam[];
+  errors?: (VendorFailure & { vendor: string })[];
+}
+
+/** A URN, not a URL: nothing is served there, so no client is tempted to fetch it. */
+export const PROBLEM_TYPE_BASE = 'urn:switchboard:problem:';
+
+export function toProblem(err: GatewayError, requestId: string): Problem {
+  const problem: Problem = {
+    type: PROBLEM_TYPE_BASE + err.code.toLowerCase().replaceAll('_', '-'),
+    title: ERROR_CATALOGUE[err.code].title,
+    status: err.status,
+    detail: err.message,
+    code: err.code,
+    requestId,
+  };
+  if (err.invalidParams) problem.invalidParams = err.invalidParams;
+  if (err.vendorErrors) problem.errors = err.vendorErrors;
+  return problem;
+}
+
+export function problemResponse(err: GatewayError, requestId: string): Response {
+  const headers = new Headers({ 'content-type': 'application/problem+json', 'x-request-id': requestId });
+  if (err.retryAfter !== undefined) headers.set('retry-after', String(Math.max(0, Math.ceil(err.retryAfter))));
+  return new Response(JSON.stringify(toProblem(err, requestId)), { status: err.status, headers });
+}

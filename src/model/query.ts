@@ -1,0 +1,67 @@
+/** The validated, normalized form of a GET /conversations request. */
+export const ORDER_FIELDS = ['lastActivityAt', 'createdAt', 'updatedAt'] as const;
+export type OrderField = (typeof ORDER_FIELDS)[number];
+export type OrderDir = 'asc' | 'desc';
+
+/** Filters with an exact value. */
+export const VALUE_FILTERS = ['status', 'channel', 'agentId', 'leadId', 'visitorId', 'userId', 'search'] as const;
+export type ValueFilter = (typeof VALUE_FILTERS)[number];
+/** Filters on an instant: `*After` is inclusive (>=), `*Before` exclusive (<). */
+export const TIME_FILTERS = ['createdAfter', 'createdBefore', 'updatedAfter', 'updatedBefore'] as const;
+export type TimeFilter = (typeof TIME_FILTERS)[number];
+export type FilterName = ValueFilter | TimeFilter;
+export const FILTER_NAMES: readonly FilterName[] = [...VALUE_FILTERS, ...TIME_FILTERS];
+
+export const INCLUDES = ['raw', 'messages'] as const;
+export type Include = (typeof INCLUDES)[number];
+
+export interface Filters {
+  status?: 'open' | 'closed';
+  channel?: string;
+  agentId?: string;
+  leadId?: string;
+  visitorId?: string;
+  userId?: string;
+  search?: string;
+  /** Epoch milliseconds. */
+  createdAfter?: number;
+  createdBefore?: number;
+  updatedAfter?: number;
+  updatedBefore?: number;
+}
+
+/** Everything that defines the result set and its order (what a cursor pins). */
+export interface QueryShape {
+  vendors: string[];
+  filters: Filters;
+  orderBy: OrderField;
+  orderDir: OrderDir;
+  include: Include[];
+  strict: boolean;
+  explain: boolean;
+}
+
+/** The sort key of the last item a page returned: where the next page starts. */
+export interface SortKey {
+  time: number | null;
+  id: string;
+}
+
+export interface Query extends QueryShape {
+  limit: number;
+  offset: number;
+  /** Present when continuing from a cursor: only items strictly after this key. */
+  after?: SortKey;
+  /** Per-vendor resume positions carried by the cursor. */
+  positions?: Record<string, VendorPosition>;
+}
+
+/**
+ * Where to resume reading a vendor: the page token to request (an offset, a page number or the vendor's
+ * own cursor) and how many raw items at the head of that page were already consumed.
+ */
+export interface VendorPosition {
+  token: string | number | null;
+  skip: number;
+  size?: number;
+}

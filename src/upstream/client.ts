@@ -1,0 +1,101 @@
+/**
+ * Calls vendors over HTTP: one keep-alive undici Pool per vendor, a deadline per call chain, a cap on the
+ * bytes read, and every transport failure turned into a unified VendorFailure.
+ */
+import { Pool, errors as undiciErrors } from 'undici';
+import type { CompiledVendor, PageRequest } from '../dialect/vendor.js';
+import { failure, type RawResponse } from '../dialect/errors.js';
+import type { VendorFailure } from '../errors/gateway-error.js';
+
+/** A failed vendor call, carrying its unified description. */
+export class UpstreamError extends Error {
+  constructor(readonly failure: VendorFailure) {
+    super(failure.message);
+  }
+}
+
+export interface CallOptions {
+  /** Aborts when the vendor's deadline passes or the caller goes away. */
+  signal: AbortSignal;
+  /** Whether `signal` aborting means the deadline passed (vs. the caller leaving). */
+  timedOut: () => boolean;
+  timeoutMs: number;
+  /** Sent to the vendor so its logs and ours can be joined. */
+  requestId?: string;
+}
+
+export interface Upstream {
+  get(vendor: CompiledVendor, req: PageRequest, opts: CallOptions): Promise<RawResponse>;
+  close(): Promise<void>;
+}
+
+export function createUpstream(): Upstream {
+  const pools = new Map<string, Pool>();
+  const poolFor = (v: CompiledVendor): Pool => {
+    let pool = pools.get(v.name);
+    if (!pool) {
+      pool = new Pool(v.origin, { connections: v.connections, keepAliveTimeout: 4_000, pipelining: 1 });
+      pools.set(v.name, pool);
+    }
+    return pool;
+  };
+
+  return {
+    async get(vendor, req, opts) {
+      const path = req.query ? `${req.path}?${req.query}` : req.path;
+      // Messages name method and URL but never the query string: configs may put keys there.
+      const where = `GET ${vendor.origin}${req.path}`;
+      const headers = opts.requestId ? { ...vendor.headers, 'x-request-id': opts.requestId } : vendor.headers;
+      let status = 0;
+      try {
+        const res = await poolFor(vendor).request({
+          method: 'GET',
+          path,
+          headers,
+          signal: opts.signal,
+          headersTimeout: opts.timeoutMs,
+          bodyTimeout: opts.timeoutMs,
+        });
+        status = res.statusCode;
+        const body = await readCapped(res.body, vendor.maxResponseBytes, where, status);
+        return { status, headers: res.headers, body };
+      } catch (e) {
+        if (e instanceof UpstreamError) throw e;
+        throw new UpstreamError(classify(e, where, status, opts));
+      }
+    },
+    async close() {
+      await Promise.all([...pools.values()].map((p) => p.close().catch(() => p.destroy())));
+      pools.clear();
+    },
+  };
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, max: number, where: string, status: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw new UpstreamError(failure('UPSTREAM_TOO_LARGE', `${where}: response body over ${max} bytes`, { upstreamStatus: status }));
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function classify(e: unknown, where: string, status: number, opts: CallOptions): VendorFailure {
+  const upstreamStatus = status || null;
+  if (opts.timedOut() || e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError || e instanceof undiciErrors.ConnectTimeoutError) {
+    return failure('UPSTREAM_TIMEOUT', `${where}: no complete answer within ${opts.timeoutMs} ms`, { upstreamStatus });
+  }
+  if (opts.signal.aborted) return failure('UPSTREAM_UNAVAILABLE', `${where}: call aborted because the client went away`, { upstreamStatus });
+  const code = (e as { code?: string }).code;
+  if (status) {
+    // The headers came, then the connection broke: the body we hold is truncated.
+    return failure('UPSTREAM_INVALID_RESPONSE', `${where}: connection closed before the body was complete`, { upstreamStatus });
+  }
+  const reason = code === 'ECONNREFUSED' ? 'connection refused' : code === 'UND_ERR_SOCKET' ? 'connection closed before an answer' : (e as Error).message;
+  return failure('UPSTREAM_UNAVAILABLE', `${where}: ${reason}`, { upstreamStatus });
+}
