@@ -14,8 +14,10 @@ export const gatewaySchema = z.strictObject({
       maxSearchLength: count.default(200),
       /** Most vendors in a `vendor=` list. */
       maxVendors: count.default(20),
+      /** Deepest `offset`; deeper pages are reached with cursors, which cost the same at any depth. */
+      maxOffset: count.default(10_000),
     })
-    .default({ defaultLimit: 10, maxLimit: 100, maxSearchLength: 200, maxVendors: 20 }),
+    .default({ defaultLimit: 10, maxLimit: 100, maxSearchLength: 200, maxVendors: 20, maxOffset: 10_000 }),
   upstream: z
     .strictObject({
       /** Deadline for one vendor call: connect, headers and body. */

@@ -52,8 +52,10 @@ export interface Query extends QueryShape {
   offset: number;
   /** Present when continuing from a cursor: only items strictly after this key. */
   after?: SortKey;
-  /** Per-vendor resume positions carried by the cursor. */
-  positions?: Record<string, VendorPosition>;
+  /** Per-vendor resume positions carried by the cursor ('done': nothing left for that vendor). */
+  positions?: Record<string, VendorPosition | 'done'>;
+  /** Per-vendor totals carried by the cursor, for vendors not called again. */
+  totals?: Record<string, number | null>;
 }
 
 /**

@@ -1,0 +1,6 @@
+/** Per-request variables every route can read. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * createApp: the HTTP surface as a pure function of its dependencies. Tests build it with their own
+ * config and call `app.request()` or serve it on port 0.
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { AppEnv } from './app-env.js';
+import type { GatewayConfig } from './config/gateway-schema.js';
+import { conversationRoutes } from './conversations/routes.js';
+import type { ListDeps } from './conversations/list.js';
+import { GatewayError } from './errors/gateway-error.js';
+import { problemResponse } from './errors/problem.js';
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface AppDeps extends ListDeps {
+  gateway: GatewayConfig;
+  logger: Logger;
+  /** False while starting or draining: /readyz answers 503. */
+  ready?: () => boolean;
+}
+
+/** A caller's X-Request-Id is kept when it is short and plain; otherwise we make one. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const id = given && REQUEST_ID.test(given) ? given : randomUUID();
+    c.set('requestId', id);
+    const started = performance.now();
+    await next();
+    c.header('x-request-id', id);
+    deps.logger.info({ requestId: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    const ready = deps.ready?.() ?? true;
+    return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503);
+  });
+  app.route('/conversations', conversationRoutes(deps.gateway, deps));
+
+  app.notFound((c) => problemResponse(new GatewayError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), c.get('requestId') ?? randomUUID()));
+  app.onError((err, c) => {
+    const requestId = c.get('requestId') ?? randomUUID();
+    if (err instanceof GatewayError) return problemResponse(err, requestId);
+    deps.logger.error({ requestId, err: { message: err.message, stack: err.stack } }, 'unhandled error');
+    return problemResponse(new GatewayError('INTERNAL_ERROR', 'an internal error occurred; quote the requestId when reporting it'), requestId);
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

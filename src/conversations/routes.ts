@@ -1,0 +1,56 @@
+/** The /conversations route: validate the query (or decode the cursor), then list. */
+import { Hono } from 'hono';
+import { zValidator } from '@hono/zod-validator';
+import type { GatewayConfig } from '../config/gateway-schema.js';
+import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
+import { CursorError } from '../merge/cursor.js';
+import type { Query } from '../model/query.js';
+import { buildQuerySchema, toInvalidParams, type QueryParams } from './query-schema.js';
+import { listConversations, type ListDeps } from './list.js';
+import type { AppEnv } from '../app-env.js';
+
+export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps) {
+  const schema = buildQuerySchema(
+    gateway,
+    deps.vendors.map((v) => v.name),
+  );
+  const toQuery = (p: QueryParams): Query => {
+    if (p.cursor !== undefined) {
+      let state;
+      try {
+        state = deps.cursors.decode(p.cursor);
+      } catch (e) {
+        if (e instanceof CursorError) throw new GatewayError('INVALID_CURSOR', `cursor ${e.message}`, { invalidParams: [{ name: 'cursor', reason: e.message }] });
+        throw e;
+      }
+      return { ...state.query, limit: p.limit ?? state.limit, offset: state.offset, after: state.after, positions: state.positions, totals: state.totals };
+    }
+    const filters: Query['filters'] = {};
+    for (const k of ['status', 'channel', 'agentId', 'leadId', 'visitorId', 'userId', 'search', 'createdAfter', 'createdBefore', 'updatedAfter', 'updatedBefore'] as const) {
+      if (p[k] !== undefined) (filters as Record<string, unknown>)[k] = p[k];
+    }
+    return {
+      vendors: p.vendor ?? [],
+      filters,
+      orderBy: p.orderBy ?? 'lastActivityAt',
+      orderDir: p.orderDir ?? 'desc',
+      include: p.include ?? [],
+      strict: p.strict ?? false,
+      explain: p.explain ?? false,
+      limit: p.limit ?? gateway.limits.defaultLimit,
+      offset: p.offset ?? 0,
+    };
+  };
+
+  return new Hono<AppEnv>().get(
+    '/',
+    zValidator('query', schema, (result) => {
+      if (!result.success) throw invalidRequest(toInvalidParams(result.error));
+    }),
+    async (c) => {
+      const query = toQuery(c.req.valid('query'));
+      const result = await listConversations(query, deps, { signal: c.req.raw.signal, requestId: c.get('requestId') });
+      return c.json(result);
+    },
+  );
+}

@@ -1,0 +1,27 @@
+/** The process environment, parsed once. The only module that reads process.env. */
+import { z } from 'zod';
+
+const envSchema = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  CONFIG_DIR: z.string().default('./config'),
+  /** HMAC key for cursors; random per process when unset (cursors then die with the process). */
+  CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: start an embedded simulator for each vendor whose base URL is unset; off: never. */
+  SIMULATORS: z.enum(['auto', 'off']).default('auto'),
+  /** Seed and size of the simulators' demo data. */
+  SIM_SEED: z.coerce.number().int().default(42),
+  SIM_COUNT: z.coerce.number().int().min(0).max(100_000).default(300),
+});
+
+export type AppEnvVars = z.infer<typeof envSchema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): { vars: AppEnvVars; all: Readonly<Record<string, string | undefined>> } {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`invalid environment:\n${lines}`);
+  }
+  return { vars: parsed.data, all: { ...source } };
+}

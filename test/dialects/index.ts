@@ -1,0 +1,18 @@
+/** The test-only dialect vendors: each a YAML config beside its simulator, for suites that run every vendor. */
+import { fileURLToPath } from 'node:url';
+import type { SimulatorModule } from '../../sim/kit.js';
+import { cursorlySimulator } from './cursorly.js';
+import { pageboxSimulator } from './pagebox.js';
+
+export interface DialectVendor {
+  module: SimulatorModule;
+  /** Absolute path of the vendor's YAML; its file stem is the vendor name. */
+  configFile: string;
+}
+
+export const dialectVendors = {
+  pagebox: { module: pageboxSimulator, configFile: fileURLToPath(new URL('./pagebox.yaml', import.meta.url)) },
+  cursorly: { module: cursorlySimulator, configFile: fileURLToPath(new URL('./cursorly.yaml', import.meta.url)) },
+} satisfies Record<string, DialectVendor>;
+
+export { cursorlySimulator, pageboxSimulator };
