@@ -72,7 +72,7 @@ function parseFile<S extends z.ZodType>(
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      problems.push({ file: name, line: e.linePos?.[0]?.line ?? null, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` });
+      problems.push({ file: name, line: lines.linePos(e.pos[0]).line, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` });
     }
     return undefined;
   }

@@ -78,8 +78,11 @@ export const PARAM_FORMATS = ['string', 'uuid', 'iso', 'isoSeconds', 'date', 'un
 const filterSpec = z.strictObject({
   /** The vendor's query parameter. */
   param: z.string().min(1),
-  /** Unified value → vendor value; a value not listed means the vendor can hold no match. */
-  values: z.record(z.string(), z.string()).optional(),
+  /**
+   * Unified value → vendor value. A value not listed means the vendor can hold no match; a value mapped
+   * to null can't be sent (e.g. it spans several vendor values) and is checked locally instead.
+   */
+  values: z.record(z.string(), z.union([z.string(), z.null()])).optional(),
   /** How the value is written: times as ISO (with or without ms), a date, Unix seconds or ms; `uuid` validates. */
   format: z.enum(PARAM_FORMATS).default('string'),
   /**

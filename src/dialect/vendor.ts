@@ -15,8 +15,11 @@ import { formatTimeParam } from './time.js';
 /** RFC 4122 UUID with version 1–5 and variant 8/9/a/b: the strict form vendors check. */
 export const STRICT_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
-/** What pushing one filter value down gives: a parameter, "nothing can match", or a reason to reject. */
-export type PushResult = { param: [string, string] } | { noMatch: true } | { invalid: string };
+/**
+ * What pushing one filter value down gives: a parameter, "nothing can match", "check it locally instead"
+ * or a reason to reject the request.
+ */
+export type PushResult = { param: [string, string] } | { noMatch: true } | { localOnly: true } | { invalid: string };
 
 export interface FilterSupport {
   /** Present when the vendor takes the filter as a parameter. */
@@ -218,7 +221,8 @@ function compilePush(name: FilterName, spec: FilterSpec): (value: string | numbe
     }
     if (values) {
       if (!Object.hasOwn(values, s)) return { noMatch: true };
-      return { param: [spec.param, values[s]!] };
+      const mapped = values[s];
+      return mapped === null || mapped === undefined ? { localOnly: true } : { param: [spec.param, mapped] };
     }
     return { param: [spec.param, s] };
   };

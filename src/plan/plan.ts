@@ -58,16 +58,16 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
   for (const name of set) {
     const value = q.filters[name]!;
     const support = v.filters[name];
-    if (support.push && !ignored(name)) {
-      const r = support.push(value);
-      if ('invalid' in r) {
-        invalid.push({ name, reason: `${r.invalid} (required by vendor ${v.name})` });
-        continue;
-      }
-      if ('noMatch' in r) {
-        if (action === 'fetch') [action, reason] = ['empty', `${name}=${value} can never match on this vendor`];
-        continue;
-      }
+    const r = support.push && !ignored(name) ? support.push(value) : undefined;
+    if (r && 'invalid' in r) {
+      invalid.push({ name, reason: `${r.invalid} (required by vendor ${v.name})` });
+      continue;
+    }
+    if (r && 'noMatch' in r) {
+      if (action === 'fetch') [action, reason] = ['empty', `${name}=${value} can never match on this vendor`];
+      continue;
+    }
+    if (r && 'param' in r) {
       params.push(r.param);
       pushed.push(name);
       if (!support.spec!.exact) exact = false;

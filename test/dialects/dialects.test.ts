@@ -35,7 +35,7 @@ const cl = (upstreamStatus: number, code: string, upstreamCode: string, message:
 const CASES: Case[] = [
   {
     name: 'pagebox',
-    pushed: ['channel'],
+    pushed: ['channel', 'status'],
     wrongEnv: { PAGEBOX_KEY: 'not-the-key' },
     rejected: ['direction', 'sideways'],
     errors: {
@@ -136,6 +136,7 @@ describe.each(CASES)('$name dialect', (tc) => {
       );
       expect(plan.invalid).toEqual([]);
       expect(plan.vendors[0]).toMatchObject({ action: 'fetch', orderPushed: true, mode: 'ordered', local: ['status'] });
+      expect(plan.vendors[0]!.params.some(([k]) => k === 'state')).toBe(false);
     });
   });
 
