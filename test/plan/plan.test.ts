@@ -1,0 +1,77 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CompiledVendor } from '../../src/dialect/vendor.js';
+import type { QueryShape } from '../../src/model/query.js';
+import { planQuery } from '../../src/plan/plan.js';
+import { shippedVendors } from '../helpers/compiled.js';
+
+let v: Record<string, CompiledVendor>;
+beforeAll(async () => {
+  v = await shippedVendors();
+});
+
+const shape = (over: Partial<QueryShape> = {}): QueryShape => ({
+  vendors: [], filters: {}, orderBy: 'lastActivityAt', orderDir: 'desc', include: [], strict: false, explain: false, ...over,
+});
+const planOf = (name: string, over: Partial<QueryShape> = {}) => planQuery(shape(over), [v[name]!]).vendors[0]!;
+const LEAD = 'f41bb290-0404-44d7-a969-b21a7ec65b77';
+const VISITOR = '3f4a5b6c-7d8e-4f0a-9b2c-3d4e5f6a7b8c';
+
+describe('planQuery', () => {
+  it('pushes order and status down to a vendor that can take them, reading lazily with an exact total', () => {
+    const p = planOf('siteassist', { filters: { status: 'open' }, orderBy: 'createdAt', orderDir: 'asc' });
+    expect(p).toMatchObject({ action: 'fetch', pushed: ['status'], local: ['status'], orderPushed: true, mode: 'ordered', vendorTotalExact: true });
+    expect(p.params).toEqual([['status', 'open'], ['orderBy', 'createdAt'], ['orderDir', 'asc']]);
+  });
+
+  it('uses the config spelling for the misspelled order field', () => {
+    expect(planOf('siteassist').params).toContainEqual(['orderBy', 'lastInterationAt']);
+  });
+
+  it('filters locally what a vendor cannot take, and then its own total is not ours', () => {
+    const p = planOf('siteassist', { filters: { createdAfter: 0, search: 'x' } });
+    expect(p).toMatchObject({ action: 'fetch', pushed: [], local: ['search', 'createdAfter'], vendorTotalExact: false });
+  });
+
+  it('skips a vendor that cannot evaluate a filter at all, and says why', () => {
+    expect(planOf('uncodie', { filters: { status: 'open' } })).toMatchObject({ action: 'skip', reason: expect.stringMatching(/status/), blockedBy: 'status' });
+    expect(planOf('siteassist', { filters: { agentId: 'a' } })).toMatchObject({ action: 'skip', blockedBy: 'agentId' });
+    expect(planOf('superagentes', { filters: { leadId: LEAD } })).toMatchObject({ action: 'skip', blockedBy: 'leadId' });
+  });
+
+  it('turns a skip into a 400 with strict=true', () => {
+    const plan = planQuery(shape({ filters: { status: 'open' }, strict: true }), [v.uncodie!, v.siteassist!]);
+    expect(plan.invalid).toEqual([{ name: 'status', reason: expect.stringMatching(/uncodie/) }]);
+  });
+
+  it('decides constant fields at plan time: no call when nothing can match', () => {
+    expect(planOf('siteassist', { filters: { channel: 'whatsapp' } })).toMatchObject({ action: 'empty' });
+    expect(planOf('siteassist', { filters: { channel: 'website' } })).toMatchObject({ action: 'fetch', local: [] });
+  });
+
+  it('rejects a malformed UUID for a vendor that requires one, before any call', () => {
+    const plan = planQuery(shape({ filters: { leadId: 'not-a-uuid' } }), [v.uncodie!]);
+    expect(plan.invalid).toEqual([{ name: 'leadId', reason: expect.stringMatching(/UUID.*uncodie/) }]);
+    // A UUIDv7 has version digit 7: the vendor rejects it, so do we.
+    expect(planQuery(shape({ filters: { userId: '0190d3e4-7b2c-7def-8abc-123456789abc' } }), [v.uncodie!]).invalid).toHaveLength(1);
+  });
+
+  it('sends the scope on every call and applies visitorId locally when leadId is also sent', () => {
+    const p = planOf('uncodie', { filters: { leadId: LEAD, visitorId: VISITOR } });
+    expect(p.params).toContainEqual(['site_id', '9be0a6a2-5567-41bf-ad06-cb4014f0faf2']);
+    expect(p.params).toContainEqual(['lead_id', LEAD]);
+    expect(p.params.some(([k]) => k === 'visitor_id')).toBe(false);
+    expect(p.local).toEqual(['leadId', 'visitorId']);
+    expect(planOf('uncodie', { filters: { visitorId: VISITOR } }).params).toContainEqual(['visitor_id', VISITOR]);
+  });
+
+  it('reads whole a vendor that cannot order or page, and trusts its search without re-checking', () => {
+    const p = planOf('superagentes', { filters: { search: 'refund', createdAfter: Date.UTC(2024, 0, 1) } });
+    expect(p).toMatchObject({ mode: 'whole', orderPushed: false, pushed: ['search', 'createdAfter'], local: ['createdAfter'] });
+    expect(p.params).toContainEqual(['startDate', '2024-01-01T00:00:00.000Z']);
+  });
+
+  it('asks for every message only when the caller includes messages', () => {
+    expect(planOf('superagentes', { include: ['messages'] }).params).toContainEqual(['fullConversation', 'true']);
+    expect(planOf('superagentes').params.some(([k]) => k === 'fullConversation')).toBe(false);
+  });
+});
