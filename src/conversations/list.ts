@@ -71,8 +71,8 @@ interface Participant {
   plan: VendorPlan;
   fetcher: VendorFetcher;
   stream: () => OrderedStream;
-  /** Exact number of matches, when it can be known. */
-  total: () => number | null;
+  /** Exact number of matches, when it can be known; `exhausted`: the merge read this vendor to its end. */
+  total: (exhausted: boolean) => number | null;
   failure?: VendorFailure;
   /** The stream of the latest merge attempt, asked for its resume position. */
   lastStream?: OrderedStream;
@@ -121,7 +121,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
   const okCount = participants.length - failures.length + done.size + plan.vendors.filter((p) => p.action === 'empty').length;
   if (failures.length > 0 && okCount === 0) throw aggregateFailure(failures);
 
-  const reports = report(plan, participants, done, q);
+  const reports = report(plan, participants, done, q, merged.exhausted);
   const totals = reports.filter((r) => r.status === 'ok').map((r) => r.total);
   const total = failures.length === 0 && totals.every((t) => t !== null) ? totals.reduce<number>((a, b) => a + b!, 0) : null;
   const offset = q.offset;
@@ -176,12 +176,16 @@ function participate(p: VendorPlan, v: CompiledVendor, q: Query, ctx: FetchConte
   const recheck = buildLocalFilter(rechecked, q.filters);
   const localFilter = buildLocalFilter(localOnly, q.filters);
   let vendorDisagreed = false;
+  // Ids (not a count: a re-run merge reads the same items again) of matches seen, for exhausted vendors.
+  const matched = new Set<string>();
   const accept = (i: Item) => {
     if (!recheck(i)) {
       vendorDisagreed = true; // the vendor returned an item its own filter should have excluded
       return false;
     }
-    return localFilter(i);
+    if (!localFilter(i)) return false;
+    matched.add(i.conversation.id);
+    return true;
   };
   const streamOpts = { orderBy: q.orderBy, orderDir: q.orderDir, ...(q.after ? { after: q.after } : {}) };
   const part: Participant = { plan: p, fetcher, stream: () => { throw new Error('unreachable'); }, total: () => null };
@@ -192,8 +196,10 @@ function participate(p: VendorPlan, v: CompiledVendor, q: Query, ctx: FetchConte
     const want = (q.positions ? 0 : q.offset) + q.limit + 1;
     const source: PageSource = lazySource(fetcher, want, position === 'done' ? undefined : position);
     part.stream = () => (part.lastStream = orderedStream(v.name, source, { ...streamOpts, accept }));
-    part.total = () => {
-      if (position !== undefined && q.totals?.[p.vendor] !== undefined && fetcher.stats.vendorTotal === null) return q.totals[p.vendor]!;
+    part.total = (exhausted) => {
+      // Read from the start to the end: we counted every match ourselves.
+      if (exhausted && !q.after) return matched.size;
+      if (position !== undefined && q.totals?.[p.vendor] != null && fetcher.stats.vendorTotal === null) return q.totals[p.vendor]!;
       return p.vendorTotalExact && !vendorDisagreed && fetcher.stats.dropped === 0 ? fetcher.stats.vendorTotal : null;
     };
   } else {
@@ -241,7 +247,7 @@ function aggregateFailure(failed: Participant[]): GatewayError {
   return new GatewayError(statusOf(code) >= 400 ? code : 'UPSTREAM_ERROR', detail, { vendorErrors: errors, ...(retryAfter !== undefined ? { retryAfter } : {}) });
 }
 
-function report(plan: Plan, parts: Participant[], done: Set<string>, q: Query): SourceReport[] {
+function report(plan: Plan, parts: Participant[], done: Set<string>, q: Query, exhausted: Set<string>): SourceReport[] {
   const byName = new Map(parts.map((p) => [p.plan.vendor, p]));
   return plan.vendors.map((vp): SourceReport => {
     const base = { vendor: vp.vendor, total: null, fetched: 0, calls: 0, dropped: 0, latencyMs: 0 };
@@ -252,7 +258,7 @@ function report(plan: Plan, parts: Participant[], done: Set<string>, q: Query): 
     const s = p.fetcher.stats;
     const stats = { fetched: s.fetched, calls: s.calls, dropped: s.dropped, latencyMs: Math.round(s.latencyMs) };
     if (p.failure) return { ...base, ...stats, status: 'error', error: p.failure };
-    return { ...base, ...stats, status: 'ok', total: p.total() };
+    return { ...base, ...stats, status: 'ok', total: p.total(exhausted.has(vp.vendor)) };
   });
 }
 

@@ -1,0 +1,130 @@
+/**
+ * One contract every vendor config passes, whatever its dialect: the three seed vendors and the two
+ * test-only dialects run the same suite through the gateway's HTTP API over their simulators.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateConversations, prng, uuidFrom } from '../../sim/canonical.js';
+import type { CanonicalConversation } from '../../sim/canonical.js';
+import { ALL_VENDORS, startHarness, type Harness, type VendorUnderTest } from '../helpers/harness.js';
+import { referenceList, toQueryString, type RefQuery } from '../helpers/reference.js';
+
+const rand = prng(99);
+const LEADS = [uuidFrom(rand), uuidFrom(rand)];
+const AGENTS = [{ id: uuidFrom(rand), name: 'Agent A' }, { id: uuidFrom(rand), name: 'Agent B' }];
+
+describe.each(ALL_VENDORS)('vendor contract: $name', (vendor: VendorUnderTest) => {
+  let h: Harness;
+  let data: CanonicalConversation[];
+  beforeAll(async () => {
+    data = generateConversations({ seed: vendor.name.length * 31, count: 57, spanSeconds: 3600 * 6, idPrefix: vendor.name, leads: LEADS, agents: AGENTS, channels: ['whatsapp', 'website', 'mail'] });
+    h = await startHarness({ vendors: [vendor], data: { [vendor.name]: data } });
+  });
+  afterAll(async () => h?.close());
+
+  const refVendor = (vendorSearch = false) => ({ name: vendor.name, module: vendor.module, data, vendorSearch });
+
+  async function walk(q: Record<string, string | number | undefined>): Promise<{ ids: string[]; pages: any[] }> {
+    const pages: any[] = [];
+    let res = await h.get(`/conversations${toQueryString(q)}`);
+    for (;;) {
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      pages.push(res.body);
+      if (!res.body.nextCursor) break;
+      res = await h.get(`/conversations?cursor=${encodeURIComponent(res.body.nextCursor)}`);
+    }
+    return { ids: pages.flatMap((p) => p.data.map((c: { id: string }) => c.id)), pages };
+  }
+
+  it('maps every item exactly, with an exact total', async () => {
+    const res = await h.get('/conversations?limit=100');
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual(referenceList([refVendor()], {}));
+    expect(res.body.total).toBe(data.length);
+    expect(res.body.sources).toEqual([expect.objectContaining({ vendor: vendor.name, status: 'ok', total: data.length })]);
+  });
+
+  it.each([
+    ['lastActivityAt', 'desc'], ['lastActivityAt', 'asc'], ['createdAt', 'desc'],
+    ['createdAt', 'asc'], ['updatedAt', 'desc'], ['updatedAt', 'asc'],
+  ] as const)('walks every item once in %s %s order by cursor', async (orderBy, orderDir) => {
+    const { ids, pages } = await walk({ orderBy, orderDir, limit: 8 });
+    expect(ids).toEqual(referenceList([refVendor()], { orderBy, orderDir }).map((c) => c.id));
+    expect(pages.map((p) => p.offset)).toEqual(pages.map((_, i) => i * 8));
+  });
+
+  it('answers each filter exactly, or skips the vendor and says why', async () => {
+    const probe = data[5]!;
+    const filters: RefQuery[] = [
+      { status: 'open' }, { status: 'closed' }, { channel: 'whatsapp' }, { channel: 'website' },
+      { agentId: AGENTS[0]!.id }, { leadId: probe.leadId }, { visitorId: probe.visitorId }, { userId: probe.userId },
+      { search: 'refund' },
+      { createdAfter: new Date(probe.createdAt).toISOString() }, { createdBefore: new Date(probe.createdAt).toISOString() },
+      { updatedAfter: new Date(probe.updatedAt).toISOString() }, { updatedBefore: new Date(probe.updatedAt).toISOString() },
+    ];
+    for (const f of filters) {
+      const res = await h.get(`/conversations${toQueryString({ ...f, limit: 100, explain: true })}`);
+      expect(res.status, JSON.stringify(f)).toBe(200);
+      const [source] = res.body.sources;
+      if (source.status === 'skipped') {
+        expect(source.reason, JSON.stringify(f)).toMatch(new RegExp(Object.keys(f)[0]!));
+        expect(res.body.data).toEqual([]);
+        continue;
+      }
+      const plan = res.body.plan[0];
+      const vendorSearch = plan.pushedFilters.includes('search') && !plan.localFilters.includes('search');
+      const ref = referenceList([refVendor(vendorSearch)], f);
+      expect(res.body.data, JSON.stringify(f)).toEqual(ref);
+      if (res.body.total !== null) expect(res.body.total).toBe(ref.length);
+    }
+  });
+
+  it('returns the vendor item under raw, and messages where the vendor gives them', async () => {
+    const res = await h.get('/conversations?limit=5&include=raw,messages');
+    expect(res.status).toBe(200);
+    const ref = referenceList([refVendor()], {}, { messages: true }).slice(0, 5);
+    expect(res.body.data.map(({ raw, ...c }: { raw: unknown }) => c)).toEqual(ref);
+    for (const c of res.body.data) expect(typeof c.raw).toBe('object');
+  });
+
+  it('reads a vendor that orders for us only as deep as the page needs', async () => {
+    const res = await h.get('/conversations?limit=5&explain=true');
+    const [plan] = res.body.plan;
+    const [source] = res.body.sources;
+    if (plan.read === 'lazy') {
+      expect(source.fetched).toBeLessThan(data.length);
+      expect(source.fetched).toBeLessThanOrEqual(2 * (5 + 1) + 12);
+      // A deeper page by cursor costs about the same as the first.
+      let next = res.body.nextCursor;
+      for (let i = 0; i < 4; i++) next = (await h.get(`/conversations?cursor=${encodeURIComponent(next)}`)).body.nextCursor;
+      const deep = await h.get(`/conversations?cursor=${encodeURIComponent(next)}`);
+      expect(deep.body.sources[0].fetched).toBeLessThanOrEqual(2 * (5 + 1) + 12);
+      expect(deep.body.offset).toBe(25);
+    } else {
+      expect(source.fetched).toBe(data.length);
+    }
+  });
+
+  it('reports a vendor auth failure in the one error schema', async () => {
+    h.sims.get(vendor.name)!.fault = { kind: 'auth' };
+    try {
+      const res = await h.get('/conversations');
+      expect(res.status).toBe(502);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', status: 502, errors: [{ vendor: vendor.name, code: 'UPSTREAM_AUTH_FAILED', upstreamStatus: expect.any(Number) }] });
+    } finally {
+      h.sims.get(vendor.name)!.fault = null;
+    }
+  });
+
+  it('answers 429 with Retry-After when the vendor rate-limits', async () => {
+    h.sims.get(vendor.name)!.fault = { kind: 'rateLimit', retryAfter: 17 };
+    try {
+      const res = await h.get('/conversations');
+      expect(res.status).toBe(429);
+      expect(res.headers['retry-after']).toBe('17');
+      expect(res.body).toMatchObject({ code: 'RATE_LIMITED', errors: [{ vendor: vendor.name, code: 'RATE_LIMITED', retryAfter: 17, upstreamStatus: 429 }] });
+    } finally {
+      h.sims.get(vendor.name)!.fault = null;
+    }
+  });
+});
