@@ -250,15 +250,17 @@ function aggregateFailure(failed: Participant[]): GatewayError {
 function report(plan: Plan, parts: Participant[], done: Set<string>, q: Query, exhausted: Set<string>): SourceReport[] {
   const byName = new Map(parts.map((p) => [p.plan.vendor, p]));
   return plan.vendors.map((vp): SourceReport => {
-    const base = { vendor: vp.vendor, total: null, fetched: 0, calls: 0, dropped: 0, latencyMs: 0 };
-    if (vp.action === 'skip') return { ...base, status: 'skipped', reason: vp.reason! };
-    if (vp.action === 'empty') return { ...base, status: 'ok', total: 0, reason: vp.reason! };
-    if (done.has(vp.vendor)) return { ...base, status: 'ok', total: q.totals?.[vp.vendor] ?? null, reason: 'no items left after the cursor' };
+    const idle = { fetched: 0, calls: 0, dropped: 0, latencyMs: 0 };
+    if (vp.action === 'skip') return { vendor: vp.vendor, status: 'skipped', total: null, ...idle, reason: vp.reason! };
+    if (vp.action === 'empty') return { vendor: vp.vendor, status: 'ok', total: 0, ...idle, reason: vp.reason! };
+    if (done.has(vp.vendor)) {
+      return { vendor: vp.vendor, status: 'ok', total: q.totals?.[vp.vendor] ?? null, ...idle, reason: 'no items left after the cursor' };
+    }
     const p = byName.get(vp.vendor)!;
     const s = p.fetcher.stats;
     const stats = { fetched: s.fetched, calls: s.calls, dropped: s.dropped, latencyMs: Math.round(s.latencyMs) };
-    if (p.failure) return { ...base, ...stats, status: 'error', error: p.failure };
-    return { ...base, ...stats, status: 'ok', total: p.total(exhausted.has(vp.vendor)) };
+    if (p.failure) return { vendor: vp.vendor, status: 'error', total: null, ...stats, error: p.failure };
+    return { vendor: vp.vendor, status: 'ok', total: p.total(exhausted.has(vp.vendor)), ...stats };
   });
 }
 

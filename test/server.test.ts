@@ -1,0 +1,62 @@
+/** The process as a new user runs it: env in, embedded simulators, real port, clean exit on SIGTERM. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/harness.js';
+
+function start(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; port: Promise<number>; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+  });
+  let out = '';
+  const port = new Promise<number>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /"port":(\d+).*switchboard listening/.exec(out);
+      if (m) resolve(Number(m[1]));
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+  return { child, port, output: () => out };
+}
+
+const exitCode = (child: ChildProcessWithoutNullStreams) => new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+
+describe('server process', () => {
+  it('serves merged demo data from the three embedded simulators and exits 0 on SIGTERM', async () => {
+    const { child, port, output } = start({ CURSOR_SECRET: 'a-test-secret-of-some-length' });
+    const p = await port;
+    const res = await request(`http://127.0.0.1:${p}/conversations?limit=50`);
+    expect(res.statusCode).toBe(200);
+    const body = (await res.body.json()) as { data: { vendor: string }[]; total: number; sources: { status: string }[] };
+    expect(new Set(body.data.map((c) => c.vendor))).toEqual(new Set(['uncodie', 'superagentes', 'siteassist']));
+    expect(body.total).toBe(900);
+    expect(body.sources.every((s) => s.status === 'ok')).toBe(true);
+    expect((await request(`http://127.0.0.1:${p}/healthz`)).statusCode).toBe(200);
+    expect(output()).toMatch(/started embedded simulator/);
+    const exited = exitCode(child);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('refuses to start on an invalid config and names the file and path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-bad-'));
+    try {
+      await mkdir(join(dir, 'vendors'));
+      await writeFile(join(dir, 'vendors', 'broken.yaml'), 'name: broken\nbaseUrl: not a url\npath: /x\n');
+      const { child, port, output } = start({ CONFIG_DIR: dir });
+      port.catch(() => undefined);
+      expect(await exitCode(child)).toBe(1);
+      expect(output()).toMatch(/vendors\/broken\.yaml:\d+: baseUrl: /);
+      expect(output()).toMatch(/request: /);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
