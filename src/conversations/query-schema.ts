@@ -29,13 +29,21 @@ const instant = once(
     .regex(ISO_INSTANT, 'must be an ISO 8601 date-time with offset, e.g. 2024-05-01T00:00:00Z')
     .transform((s, ctx) => {
       const ms = Date.parse(s);
-      if (Number.isNaN(ms)) {
+      if (Number.isNaN(ms) || !isCalendarDate(s)) {
         ctx.addIssue({ code: 'custom', message: 'is not a real date-time' });
         return z.NEVER;
       }
       return ms;
     }),
 );
+
+/** Date.parse rolls 2024-02-30 over to March; a caller who wrote it made a mistake we should name. */
+function isCalendarDate(s: string): boolean {
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const [hh, mm] = s.slice(11, 16).split(':').map(Number) as [number, number];
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth && hh <= 23 && mm <= 59;
+}
 
 const int = (min: number, max: number) =>
   once(
@@ -86,21 +94,26 @@ export function buildQuerySchema(g: GatewayConfig, vendorNames: readonly string[
       include: list<Include>(INCLUDES, INCLUDES.length, 'includes').optional(),
       explain: bool.optional(),
       strict: bool.optional(),
-    })
-    .superRefine((q, ctx) => {
-      if (q.cursor !== undefined) {
-        for (const k of Object.keys(q)) {
-          if (k !== 'cursor' && k !== 'limit' && q[k as keyof typeof q] !== undefined) {
-            ctx.addIssue({ code: 'custom', path: [k], message: 'cannot be combined with cursor (the cursor carries the query); only limit can' });
-          }
-        }
-      }
-      for (const [a, b] of [['createdAfter', 'createdBefore'], ['updatedAfter', 'updatedBefore']] as const) {
-        const lo = q[a];
-        const hi = q[b];
-        if (lo !== undefined && hi !== undefined && lo >= hi) ctx.addIssue({ code: 'custom', path: [a], message: `must be before ${b}` });
-      }
     });
+}
+
+/**
+ * Rules between parameters, checked on the raw query so they are reported together with every other
+ * problem (zod skips object-level refinements once any field has failed).
+ */
+export function crossFieldProblems(raw: Record<string, unknown>): InvalidParam[] {
+  const out: InvalidParam[] = [];
+  if (raw.cursor !== undefined) {
+    for (const k of Object.keys(raw)) {
+      if (k !== 'cursor' && k !== 'limit') out.push({ name: k, reason: 'cannot be combined with cursor (the cursor carries the query); only limit can' });
+    }
+  }
+  for (const [a, b] of [['createdAfter', 'createdBefore'], ['updatedAfter', 'updatedBefore']] as const) {
+    const lo = instant.safeParse(raw[a]);
+    const hi = instant.safeParse(raw[b]);
+    if (lo.success && hi.success && lo.data >= hi.data) out.push({ name: a, reason: `must be before ${b}` });
+  }
+  return out;
 }
 
 export type QueryParams = z.output<ReturnType<typeof buildQuerySchema>>;

@@ -5,7 +5,7 @@ import type { GatewayConfig } from '../config/gateway-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import { CursorError } from '../merge/cursor.js';
 import type { Query } from '../model/query.js';
-import { buildQuerySchema, toInvalidParams, type QueryParams } from './query-schema.js';
+import { buildQuerySchema, crossFieldProblems, toInvalidParams, type QueryParams } from './query-schema.js';
 import { listConversations, type ListDeps } from './list.js';
 import type { AppEnv } from '../app-env.js';
 
@@ -44,8 +44,9 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps) {
 
   return new Hono<AppEnv>().get(
     '/',
-    zValidator('query', schema, (result) => {
-      if (!result.success) throw invalidRequest(toInvalidParams(result.error));
+    zValidator('query', schema, (result, c) => {
+      const problems = [...(result.success ? [] : toInvalidParams(result.error)), ...crossFieldProblems(c.req.query())];
+      if (problems.length > 0) throw invalidRequest(problems);
     }),
     async (c) => {
       const query = toQuery(c.req.valid('query'));

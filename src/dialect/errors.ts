@@ -40,12 +40,16 @@ export function failure(code: UpstreamErrorCode, message: string, extra: Partial
 
 const MAX_MESSAGE = 300;
 
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
 /** Seconds from a Retry-After header: delta-seconds or an HTTP date. */
 export function parseRetryAfter(v: unknown, now = Date.now()): number | null {
   if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : null;
   if (typeof v !== 'string' || v.trim() === '') return null;
   const s = v.trim();
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
+  // Only a real HTTP-date (IMF-fixdate); Date.parse would read "-3" or "abc 7" as some date in 2001.
+  if (!HTTP_DATE.test(s)) return null;
   const at = Date.parse(s);
   return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
@@ -93,8 +97,9 @@ export function compileErrors(cfg: VendorConfig['errors']): ErrorMapper {
         : parsed === undefined
           ? textMessage(res.body, headerOf(res.headers, 'content-type'))
           : (upstreamCode ?? `HTTP ${res.status}`);
-    const unified =
-      (upstreamCode !== null ? byCode.get(upstreamCode) : undefined) ?? byStatus.get(res.status) ?? defaultCodeFor(res.status);
+    // A 2xx that is an error (`errorWhen`) with an unknown code is the vendor failing, not a bad body.
+    const fallback = res.status >= 200 && res.status < 300 ? 'UPSTREAM_ERROR' : defaultCodeFor(res.status);
+    const unified = (upstreamCode !== null ? byCode.get(upstreamCode) : undefined) ?? byStatus.get(res.status) ?? fallback;
     const after =
       (parsed === undefined ? null : parseRetryAfter(retryAfter(parsed))) ?? parseRetryAfter(headerOf(res.headers, 'retry-after'));
     return failure(unified, text, { upstreamStatus: res.status, upstreamCode, retryAfter: after });

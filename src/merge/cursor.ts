@@ -39,8 +39,10 @@ export function createCursorCodec(secret: string, ttlSeconds: number, now: () =>
       const dot = cursor.indexOf('.');
       if (dot <= 0 || dot !== cursor.lastIndexOf('.')) throw new CursorError('is not a cursor this gateway issued');
       const payload = cursor.slice(0, dot);
-      const given = Buffer.from(cursor.slice(dot + 1), 'base64url');
-      const expected = sign(payload);
+      // Compare the signature's text, not its decoded bytes: base64 decoders ignore the spare low bits of
+      // the last character, so several spellings would decode to the same bytes.
+      const given = Buffer.from(cursor.slice(dot + 1));
+      const expected = Buffer.from(sign(payload).toString('base64url'));
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         throw new CursorError('signature does not match (tampered, truncated, or signed with another secret)');
       }

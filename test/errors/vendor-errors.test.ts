@@ -521,6 +521,19 @@ describe('vendor error envelopes → unified failures', () => {
     expect(f.retryAfter).toBe(30);
   });
 
+  // Regression: Date.parse read "-3" or "abc 7" as dates in 2001, which became "retry after 0 s".
+  it.each(['-3', 'abc 7', '1.5.3', 'soon', 'Mon, 99 Foo 2024 00:00:00 GMT'])('ignores a malformed Retry-After header %j', (value) => {
+    const f = read('superagentes', raw({ status: 429, headers: { 'retry-after': value }, body: { error: 'RATE_LIMIT' } }));
+    expect(f.code).toBe('RATE_LIMITED');
+    expect(f.retryAfter).toBeNull();
+  });
+
+  // Regression: a 2xx `{success:false}` with a code the config doesn't know is the vendor failing.
+  it('maps an unknown code in a 200 success:false body to UPSTREAM_ERROR', () => {
+    const f = read('uncodie', raw({ status: 200, body: uncodie('SOMETHING_NEW', 'Something new broke') }));
+    expect(f).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamStatus: 200, upstreamCode: 'SOMETHING_NEW', message: 'Something new broke' });
+  });
+
   it('keeps a very long vendor message bounded', () => {
     const long = 'x'.repeat(10_000);
     const f = read('siteassist', raw({ status: 500, body: siteassist('INTERNAL_SERVER_ERROR', long) }));
