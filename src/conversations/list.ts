@@ -194,7 +194,7 @@ function participate(p: VendorPlan, v: CompiledVendor, q: Query, ctx: FetchConte
     const position = q.positions?.[p.vendor];
     // Enough for the whole page plus the one item that tells whether there is a next page.
     const want = (q.positions ? 0 : q.offset) + q.limit + 1;
-    const source: PageSource = lazySource(fetcher, want, position === 'done' ? undefined : position);
+    const source: PageSource = lazySource(fetcher, want, position === 'done' ? undefined : position, localOnly.length > 0);
     part.stream = () => (part.lastStream = orderedStream(v.name, source, { ...streamOpts, accept }));
     part.total = (exhausted) => {
       // Read from the start to the end: we counted every match ourselves.

@@ -81,10 +81,18 @@ export class VendorFetcher {
   }
 }
 
-/** Pages of a vendor that orders for us, fetched only when the merge needs them. */
-export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPosition): PageSource {
+/**
+ * Pages of a vendor that orders for us, fetched only when the merge needs them. The first page is as large
+ * as the merge can need (`pageSize`); when more are needed — local filters dropped items, or a tie group ran
+ * past the page — each next page doubles, up to the vendor's maximum, so a sparse match costs few calls.
+ * Page-number paging pins one size for the whole walk.
+ */
+export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPosition, sparse = false): PageSource {
   const paging = f.vendor.paging;
-  const size = paging.fixedSize && start?.size ? start.size : Math.min(pageSize, paging.maxPageSize);
+  const first = paging.fixedSize
+    ? (start?.size ?? (sparse ? paging.maxPageSize : Math.min(pageSize, paging.maxPageSize)))
+    : Math.min(pageSize, paging.maxPageSize);
+  const sizeOf = (i: number) => (paging.fixedSize ? first : Math.min(paging.maxPageSize, first * 2 ** i));
   const pages: Promise<Fetched | null>[] = [];
   let endPos: VendorPosition | null = null;
 
@@ -92,12 +100,12 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
     const cached = pages[i];
     if (cached) return cached;
     const p = (async () => {
-      if (i === 0) return f.fetch(start?.token ?? paging.first(), size, start?.skip ?? 0);
+      if (i === 0) return f.fetch(start?.token ?? paging.first(), first, start?.skip ?? 0);
       const prev = await load(i - 1);
       if (!prev) return null;
-      const next = paging.next(prev.page.token, size, prev.facts);
+      const next = paging.next(prev.page.token, prev.page.size, prev.facts);
       if (next === undefined) return null;
-      return f.fetch(next, size, 0);
+      return f.fetch(next, sizeOf(i), 0);
     })();
     pages[i] = p;
     return p;
@@ -107,8 +115,8 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
     async page(i) {
       const r = await load(i);
       if (r) {
-        const next = paging.next(r.page.token, size, r.facts);
-        endPos = next === undefined ? null : { token: next, skip: 0, ...(paging.fixedSize ? { size } : {}) };
+        const next = paging.next(r.page.token, r.page.size, r.facts);
+        endPos = next === undefined ? null : { token: next, skip: 0, ...(paging.fixedSize ? { size: first } : {}) };
       }
       return r?.page ?? null;
     },
