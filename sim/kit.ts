@@ -2,7 +2,7 @@
  * A tiny HTTP harness the vendor simulators share: a real node:http server on loopback, a record of every
  * call it received, and fault injection. Vendor dialects live in the simulators, never here.
  */
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CanonicalConversation } from './canonical.js';
 
@@ -125,12 +125,16 @@ function respond(
     }
     case 'malformed':
       return send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: '{"data": [{"id": "1",' });
-    case 'html':
+    case 'html': {
+      // What nginx in front of a vendor sends when the vendor is down.
+      const status = fault.status ?? 502;
+      const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
       return send(res, {
-        status: fault.status ?? 502,
+        status,
         headers: { 'content-type': 'text/html' },
-        body: '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>',
+        body: `<html><head><title>${title}</title></head><body><h1>${title}</h1><hr>nginx</body></html>`,
       });
+    }
     case 'wrongShape':
       return send(res, { status: 200, body: { unexpected: true, items: 'none' } });
     case 'rateLimit':
@@ -180,4 +184,35 @@ export interface SimulatorModule {
   searchText?(c: CanonicalConversation): string;
   /** Deterministic data shaped for this vendor (e.g. only the channels it has). */
   demoData(seed: number, count: number): CanonicalConversation[];
+}
+
+/**
+ * Faults from a string, for `npm start` (env SIM_FAULTS): `vendor=kind[:arg],…`, e.g.
+ * `superagentes=rateLimit:30,uncodie=slow:800,siteassist=html:503`. Unknown kinds are an error.
+ */
+export function parseFaults(spec: string): Record<string, Fault> {
+  const out: Record<string, Fault> = {};
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z][a-z0-9-]*)=([a-zA-Z]+)(?::(\d+))?$/.exec(part);
+    if (!m) throw new Error(`SIM_FAULTS: "${part}" is not vendor=kind[:number]`);
+    const [, vendor, kind, arg] = m as unknown as [string, string, string, string | undefined];
+    const n = arg === undefined ? undefined : Number(arg);
+    switch (kind) {
+      case 'slow':
+        out[vendor] = { kind, ms: n ?? 1000 };
+        break;
+      case 'html':
+        out[vendor] = n === undefined ? { kind } : { kind, status: n };
+        break;
+      case 'rateLimit':
+        out[vendor] = n === undefined ? { kind, header: false } : { kind, retryAfter: n };
+        break;
+      case 'hang': case 'reset': case 'malformed': case 'unavailable': case 'internal': case 'auth': case 'wrongShape':
+        out[vendor] = { kind };
+        break;
+      default:
+        throw new Error(`SIM_FAULTS: unknown fault kind "${kind}"`);
+    }
+  }
+  return out;
 }

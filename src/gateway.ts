@@ -3,7 +3,7 @@
  * embedded simulators for vendors without a base URL, and builds the app. Used by server.ts and tests.
  */
 import { randomBytes } from 'node:crypto';
-import type { SimulatorModule, Simulator, SimCredentials } from '../sim/kit.js';
+import type { Fault, SimulatorModule, Simulator, SimCredentials } from '../sim/kit.js';
 import { startSimulator } from '../sim/kit.js';
 import { createApp, type App, type Logger } from './app.js';
 import { compileVendors } from './config/compile.js';
@@ -22,6 +22,8 @@ export interface GatewayOptions {
   /** Simulators by name, started for vendors whose baseUrl is empty. Omit to never start one. */
   simulators?: Readonly<Record<string, SimulatorModule>>;
   simulatorData?: { seed: number; count: number };
+  /** Faults to start embedded simulators with, by vendor name. */
+  simulatorFaults?: Readonly<Record<string, Fault>>;
   /** Extra vendor configs (tests add dialects this way), as loaded YAML. */
   extraVendors?: VendorConfig[];
 }
@@ -46,10 +48,11 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
       if (v.baseUrl !== '' || !v.simulator || !v.enabled) continue;
       const mod = opts.simulators?.[v.simulator];
       if (!mod) continue;
-      const sim = await startSimulator(mod.behaviour(credentialsOf(v)), { data: mod.demoData(data.seed + simulators.size, data.count) });
+      const fault = opts.simulatorFaults?.[v.name] ?? null;
+      const sim = await startSimulator(mod.behaviour(credentialsOf(v)), { data: mod.demoData(data.seed + simulators.size, data.count), fault });
       simulators.set(v.name, sim);
       v.baseUrl = sim.url;
-      opts.logger.info({ vendor: v.name, url: sim.url, conversations: data.count }, 'started embedded simulator');
+      opts.logger.info({ vendor: v.name, url: sim.url, conversations: data.count, ...(fault ? { fault } : {}) }, 'started embedded simulator');
     }
     // Disabled vendors without a URL are fine: they are never called.
     for (const v of config.vendors) if (!v.enabled && v.baseUrl === '') v.baseUrl = 'http://disabled.invalid';

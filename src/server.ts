@@ -2,6 +2,7 @@
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { simulators } from '../sim/index.js';
+import { parseFaults } from '../sim/kit.js';
 import { readEnv } from './env.js';
 import { buildGateway } from './gateway.js';
 import { ConfigError } from './config/load.js';
@@ -17,6 +18,7 @@ try {
     ...(vars.CURSOR_SECRET ? { cursorSecret: vars.CURSOR_SECRET } : {}),
     ...(vars.SIMULATORS === 'auto' ? { simulators } : {}),
     simulatorData: { seed: vars.SIM_SEED, count: vars.SIM_COUNT },
+    simulatorFaults: parseFaults(vars.SIM_FAULTS),
   });
   const server = serve({ fetch: gateway.app.fetch, hostname: vars.HOST, port: vars.PORT }, (info) => {
     logger.info({ host: vars.HOST, port: info.port, vendors: gateway.vendors.filter((v) => v.enabled).map((v) => v.name) }, 'switchboard listening');

@@ -63,7 +63,7 @@ const FAULTS: FaultCase[] = [
   {
     name: 'a proxy\'s HTML 504 page',
     fault: { kind: 'html', status: 504 },
-    expect: same({ code: 'UPSTREAM_TIMEOUT', upstreamStatus: 504, upstreamCode: null, message: /Bad Gateway/, retryAfter: null }),
+    expect: same({ code: 'UPSTREAM_TIMEOUT', upstreamStatus: 504, upstreamCode: null, message: /HTML page: 504 Gateway Timeout/, retryAfter: null }),
   },
   {
     name: 'rateLimit with a Retry-After header',
