@@ -3,19 +3,17 @@
  * failure removes that vendor and the page is merged again from what the others already sent.
  */
 import type { CompiledVendor } from '../dialect/vendor.js';
-import { failure } from '../dialect/errors.js';
 import { GatewayError, invalidRequest, type VendorFailure } from '../errors/gateway-error.js';
-import { statusOf, type ErrorCode } from '../errors/catalogue.js';
-import type { Conversation, Item } from '../model/conversation.js';
+import type { ErrorCode } from '../errors/catalogue.js';
+import type { Conversation } from '../model/conversation.js';
 import type { Query, QueryShape, VendorPosition } from '../model/query.js';
-import { buildLocalFilter } from '../plan/local-filter.js';
 import { planQuery, type Plan, type VendorPlan } from '../plan/plan.js';
 import type { CursorCodec } from '../merge/cursor.js';
-import { mergePage, StreamFailure } from '../merge/merge.js';
+import { mergePage, StreamFailure, type MergedPage } from '../merge/merge.js';
 import { keyOf } from '../merge/order.js';
-import { OrderViolation, orderedStream, sortedStream, type OrderedStream, type PageSource } from '../merge/stream.js';
-import { lazySource, readWhole, VendorFetcher, type FetchContext } from '../fanout/source.js';
-import { UpstreamError, type Upstream } from '../upstream/client.js';
+import type { FetchContext } from '../fanout/source.js';
+import type { Upstream } from '../upstream/client.js';
+import { participate, toFailure, type Participant } from './participant.js';
 
 export interface SourceReport {
   vendor: string;
@@ -66,18 +64,6 @@ export interface RequestContext {
   requestId: string;
 }
 
-/** Everything the merge needs from one vendor, rebuilt cheaply if the merge must run again. */
-interface Participant {
-  plan: VendorPlan;
-  fetcher: VendorFetcher;
-  stream: () => OrderedStream;
-  /** Exact number of matches, when it can be known; `exhausted`: the merge read this vendor to its end. */
-  total: (exhausted: boolean) => number | null;
-  failure?: VendorFailure;
-  /** The stream of the latest merge attempt, asked for its resume position. */
-  lastStream?: OrderedStream;
-}
-
 export async function listConversations(q: Query, deps: ListDeps, ctx: RequestContext): Promise<ListResult> {
   const included = q.vendors.length > 0 ? deps.vendors.filter((v) => q.vendors.includes(v.name)) : deps.vendors.filter((v) => v.enabled);
   const plan = planQuery(q, included);
@@ -101,21 +87,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     participants.push(participate(p, byName.get(p.vendor)!, q, fetchCtx));
   }
 
-  // Merge; when a vendor fails, drop it and merge again (pages already fetched are reused).
-  let live = participants;
-  let merged;
-  for (;;) {
-    const streams = live.map((p) => p.stream());
-    try {
-      merged = await mergePage(streams, { offset: q.positions ? 0 : q.offset, limit: q.limit, orderBy: q.orderBy, orderDir: q.orderDir });
-      break;
-    } catch (e) {
-      if (!(e instanceof StreamFailure)) throw e;
-      const failed = live.find((p) => p.plan.vendor === e.vendor)!;
-      failed.failure = toFailure(e.cause, failed.fetcher.vendor);
-      live = live.filter((p) => p !== failed);
-    }
-  }
+  const { merged, live } = await mergeWithFailover(participants, q);
 
   const failures = participants.filter((p) => p.failure);
   const okCount = participants.length - failures.length + done.size + plan.vendors.filter((p) => p.action === 'empty').length;
@@ -124,44 +96,14 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
   const reports = report(plan, participants, done, q, merged.exhausted);
   const totals = reports.filter((r) => r.status === 'ok').map((r) => r.total);
   const total = failures.length === 0 && totals.every((t) => t !== null) ? totals.reduce<number>((a, b) => a + b!, 0) : null;
-  const offset = q.offset;
-  const last = merged.items.at(-1);
-  let nextCursor: string | null = null;
-  if (merged.hasMore && last) {
-    const positions: Record<string, VendorPosition | 'done'> = {};
-    const carried: Record<string, number | null> = {};
-    for (const r of reports) if (r.status === 'ok') carried[r.vendor] = r.total;
-    for (const v of done) positions[v] = 'done';
-    const streams = new Map(live.map((p) => [p.plan.vendor, p]));
-    for (const [name, p] of streams) {
-      if (merged.exhausted.has(name)) positions[name] = 'done';
-      else {
-        const pos = p.lastStream?.position();
-        if (pos) positions[name] = pos;
-      }
-    }
-    for (const p of failures) {
-      const prev = q.positions?.[p.plan.vendor];
-      if (prev) positions[p.plan.vendor] = prev;
-    }
-    nextCursor = deps.cursors.encode({
-      query: shapeOf(q),
-      after: keyOf(last, q.orderBy),
-      offset: offset + merged.items.length,
-      limit: q.limit,
-      positions,
-      totals: carried,
-    });
-  }
-
   const result: ListResult = {
     object: 'list',
     data: merged.items.map((i) => i.conversation),
     limit: q.limit,
-    offset,
+    offset: q.offset,
     total,
     hasMore: merged.hasMore,
-    nextCursor,
+    nextCursor: merged.hasMore ? nextCursor(q, merged, live, failures, done, reports, deps.cursors) : null,
     partial: failures.length > 0,
     sources: reports,
   };
@@ -169,72 +111,49 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
   return result;
 }
 
-function participate(p: VendorPlan, v: CompiledVendor, q: Query, ctx: FetchContext): Participant {
-  const fetcher = new VendorFetcher(v, p.params, ctx);
-  const rechecked = p.local.filter((n) => p.pushed.includes(n));
-  const localOnly = p.local.filter((n) => !p.pushed.includes(n));
-  const recheck = buildLocalFilter(rechecked, q.filters);
-  const localFilter = buildLocalFilter(localOnly, q.filters);
-  let vendorDisagreed = false;
-  // Ids (not a count: a re-run merge reads the same items again) of matches seen, for exhausted vendors.
-  const matched = new Set<string>();
-  const accept = (i: Item) => {
-    if (!recheck(i)) {
-      vendorDisagreed = true; // the vendor returned an item its own filter should have excluded
-      return false;
+/** Merge; when a vendor fails, drop it and merge again (pages already fetched are reused). */
+async function mergeWithFailover(participants: Participant[], q: Query): Promise<{ merged: MergedPage; live: Participant[] }> {
+  let live = participants;
+  for (;;) {
+    try {
+      const merged = await mergePage(live.map((p) => p.stream()), { offset: q.positions ? 0 : q.offset, limit: q.limit, orderBy: q.orderBy, orderDir: q.orderDir });
+      return { merged, live };
+    } catch (e) {
+      if (!(e instanceof StreamFailure)) throw e;
+      const failed = live.find((p) => p.plan.vendor === e.vendor)!;
+      failed.failure = toFailure(e.cause, failed.vendor);
+      live = live.filter((p) => p !== failed);
     }
-    if (!localFilter(i)) return false;
-    matched.add(i.conversation.id);
-    return true;
-  };
-  const streamOpts = { orderBy: q.orderBy, orderDir: q.orderDir, ...(q.after ? { after: q.after } : {}) };
-  const part: Participant = { plan: p, fetcher, stream: () => { throw new Error('unreachable'); }, total: () => null };
-
-  if (p.mode === 'ordered') {
-    const position = q.positions?.[p.vendor];
-    // Enough for the whole page plus the one item that tells whether there is a next page.
-    const want = (q.positions ? 0 : q.offset) + q.limit + 1;
-    const source: PageSource = lazySource(fetcher, want, position === 'done' ? undefined : position, localOnly.length > 0);
-    part.stream = () => (part.lastStream = orderedStream(v.name, source, { ...streamOpts, accept }));
-    part.total = (exhausted) => {
-      // Read from the start to the end: we counted every match ourselves.
-      if (exhausted && !q.after) return matched.size;
-      if (position !== undefined && q.totals?.[p.vendor] != null && fetcher.stats.vendorTotal === null) return q.totals[p.vendor]!;
-      return p.vendorTotalExact && !vendorDisagreed && fetcher.stats.dropped === 0 ? fetcher.stats.vendorTotal : null;
-    };
-  } else {
-    let matches: Promise<Item[]> | undefined;
-    let count: number | null = null;
-    const load = () =>
-      (matches ??= readWhole(fetcher).then((items) => {
-        const m = items.filter(accept);
-        count = m.length;
-        return m;
-      }));
-    part.stream = () => (part.lastStream = deferred(v.name, async () => sortedStream(v.name, await load(), streamOpts)));
-    part.total = () => count;
   }
-  return part;
 }
 
-/** A stream whose items exist only after an async load (a vendor read whole). */
-function deferred(vendor: string, load: () => Promise<OrderedStream>): OrderedStream {
-  let inner: OrderedStream | undefined;
-  return {
-    vendor,
-    async peek() {
-      inner ??= await load();
-      return inner.peek();
-    },
-    take: () => inner?.take(),
-    position: () => null,
-  };
-}
-
-function toFailure(cause: unknown, v: CompiledVendor): VendorFailure {
-  if (cause instanceof UpstreamError) return cause.failure;
-  if (cause instanceof OrderViolation) return failure('UPSTREAM_INVALID_RESPONSE', `${cause.message}; the configured order can't be trusted`);
-  return failure('UPSTREAM_ERROR', `unexpected failure reading ${v.name}: ${(cause as Error)?.message ?? String(cause)}`);
+/** The signed state of the next page: the query, the last key, and where each vendor resumes. */
+function nextCursor(
+  q: Query,
+  merged: MergedPage,
+  live: Participant[],
+  failures: Participant[],
+  done: Set<string>,
+  reports: SourceReport[],
+  cursors: CursorCodec,
+): string | null {
+  const last = merged.items.at(-1);
+  if (!last) return null;
+  const positions: Record<string, VendorPosition | 'done'> = {};
+  const totals: Record<string, number | null> = {};
+  for (const r of reports) if (r.status === 'ok') totals[r.vendor] = r.total;
+  for (const v of done) positions[v] = 'done';
+  for (const p of live) {
+    const name = p.plan.vendor;
+    const pos = merged.exhausted.has(name) ? 'done' : p.position();
+    if (pos) positions[name] = pos;
+  }
+  // A vendor that failed resumes where it was: the next page tries it again.
+  for (const p of failures) {
+    const prev = q.positions?.[p.plan.vendor];
+    if (prev) positions[p.plan.vendor] = prev;
+  }
+  return cursors.encode({ query: shapeOf(q), after: keyOf(last, q.orderBy), offset: q.offset + merged.items.length, limit: q.limit, positions, totals });
 }
 
 function aggregateFailure(failed: Participant[]): GatewayError {
@@ -244,7 +163,7 @@ function aggregateFailure(failed: Participant[]): GatewayError {
   const waits = errors.map((e) => e.retryAfter).filter((s): s is number => s !== null);
   const retryAfter = code === 'RATE_LIMITED' && waits.length > 0 ? Math.min(...waits) : undefined;
   const detail = `every vendor failed: ${errors.map((e) => `${e.vendor} ${e.code} (${e.message})`).join('; ')}`;
-  return new GatewayError(statusOf(code) >= 400 ? code : 'UPSTREAM_ERROR', detail, { vendorErrors: errors, ...(retryAfter !== undefined ? { retryAfter } : {}) });
+  return new GatewayError(code, detail, { vendorErrors: errors, ...(retryAfter !== undefined ? { retryAfter } : {}) });
 }
 
 function report(plan: Plan, parts: Participant[], done: Set<string>, q: Query, exhausted: Set<string>): SourceReport[] {

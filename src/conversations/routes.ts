@@ -10,10 +10,8 @@ import { listConversations, type ListDeps } from './list.js';
 import type { AppEnv } from '../app-env.js';
 
 export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps) {
-  const schema = buildQuerySchema(
-    gateway,
-    deps.vendors.map((v) => v.name),
-  );
+  // A disabled vendor is not one a caller can name.
+  const schema = buildQuerySchema(gateway, deps.vendors.filter((v) => v.enabled).map((v) => v.name));
   const toQuery = (p: QueryParams): Query => {
     if (p.cursor !== undefined) {
       let state;
