@@ -50,8 +50,9 @@ export function participate(p: VendorPlan, v: CompiledVendor, q: Query, ctx: Fet
   if (p.mode === 'ordered') {
     const start = q.positions?.[p.vendor];
     const position = start === 'done' ? undefined : start;
-    // Enough for the whole page plus the one item that tells whether there is a next page.
-    const want = (q.positions ? 0 : q.offset) + q.limit + 1;
+    // Enough for the whole page, the one item that tells whether there is a next page, and one more that
+    // shows the vendor has moved past that item's instant (ties are held until then).
+    const want = (q.positions ? 0 : q.offset) + q.limit + 2;
     const source = lazySource(fetcher, want, position, localOnly.length > 0);
     return {
       plan: p,
