@@ -2,6 +2,38 @@
 import { z } from 'zod';
 
 const count = z.coerce.number().int().positive();
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
+/** A token bucket: `perMinute` on average, up to `burst` at once. */
+export const rateLimitSchema = z.strictObject({
+  perMinute: count,
+  burst: count,
+  /** How long a call may wait for a token before failing fast (outbound only). */
+  maxWaitMs: z.coerce.number().int().min(0).default(0),
+});
+export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
+
+/** Retries of GETs that failed in a way a retry can fix. */
+export const retrySchema = z.strictObject({
+  /** Attempts in all, the first included; 1 turns retries off. */
+  attempts: z.coerce.number().int().min(1).max(10).default(3),
+  /** Backoff before retry n is a random delay in [0, min(maxDelayMs, baseDelayMs * 2^n)] (full jitter). */
+  baseDelayMs: z.coerce.number().int().min(0).default(100),
+  maxDelayMs: z.coerce.number().int().min(0).default(2_000),
+  /** Retries may add at most this share of a vendor's calls (plus `minRetries` to start with). */
+  budgetRatio: z.coerce.number().min(0).max(1).default(0.1),
+  minRetries: z.coerce.number().int().min(0).default(3),
+});
+export type RetryConfig = z.infer<typeof retrySchema>;
+
+/** A per-vendor circuit breaker. */
+export const breakerSchema = z.strictObject({
+  /** Consecutive failed requests that open it. */
+  failureThreshold: count.default(5),
+  /** How long it stays open before one probe may try. */
+  cooldownMs: count.default(30_000),
+});
+export type BreakerConfig = z.infer<typeof breakerSchema>;
 
 export const gatewaySchema = z.strictObject({
   limits: z
@@ -28,8 +60,49 @@ export const gatewaySchema = z.strictObject({
       maxItems: count.default(5000),
       /** Most bytes read from one vendor response. */
       maxResponseBytes: count.default(10 * 1024 * 1024),
+      retry: retrySchema.default(retrySchema.parse({})),
+      breaker: breakerSchema.default(breakerSchema.parse({})),
     })
-    .default({ timeoutMs: 5000, connections: 16, maxItems: 5000, maxResponseBytes: 10 * 1024 * 1024 }),
+    .default({
+      timeoutMs: 5000,
+      connections: 16,
+      maxItems: 5000,
+      maxResponseBytes: 10 * 1024 * 1024,
+      retry: retrySchema.parse({}),
+      breaker: breakerSchema.parse({}),
+    }),
+  inbound: z
+    .strictObject({
+      /** Refuse to start without clients (production). Without clients auth is off: the demo default. */
+      authRequired: bool.default(false),
+      /** API clients. Keys are never stored: only their SHA-256, hex. */
+      clients: z
+        .array(
+          z.strictObject({
+            id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'letters, digits, . _ - (at most 64)' }),
+            keySha256: z.string().regex(/^[0-9a-f]{64}$/i, { message: 'the hex SHA-256 of the key (64 hex digits)' }),
+            scopes: z.array(z.string().min(1)).default(['conversations:read']),
+            /** Vendors this client may see; omit for all. */
+            vendors: z.array(z.string()).optional(),
+            /** Overrides `rateLimit` for this client. */
+            rateLimit: rateLimitSchema.optional(),
+          }),
+        )
+        .default([]),
+      /** Per-client request budget (token bucket). */
+      rateLimit: rateLimitSchema.default({ perMinute: 600, burst: 60, maxWaitMs: 0 }),
+      /** Longest request URL (path and query) accepted. */
+      maxUrlLength: count.default(4096),
+      /** Most query parameters in one request. */
+      maxParams: count.default(30),
+    })
+    .default({ authRequired: false, clients: [], rateLimit: { perMinute: 600, burst: 60, maxWaitMs: 0 }, maxUrlLength: 4096, maxParams: 30 }),
+  shutdown: z
+    .strictObject({
+      /** How long in-flight requests may take to finish after SIGTERM/SIGINT. */
+      graceMs: count.default(10_000),
+    })
+    .default({ graceMs: 10_000 }),
   cursor: z
     .strictObject({
       /** Seconds a cursor stays valid. */

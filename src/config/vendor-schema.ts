@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
+import { breakerSchema, rateLimitSchema, retrySchema } from './gateway-schema.js';
 
 const count = z.coerce.number().int().positive();
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
@@ -157,6 +158,12 @@ export const vendorSchema = z.strictObject({
   connections: count.optional(),
   /** Most items held when the vendor must be read whole (no paging or untrusted order). */
   maxItems: count.optional(),
+  /** Outbound budget for this vendor (e.g. 20 a minute): a token bucket shared by every request. */
+  rateLimit: rateLimitSchema.optional(),
+  /** Overrides gateway.yaml's upstream.retry for this vendor. */
+  retry: retrySchema.optional(),
+  /** Overrides gateway.yaml's upstream.breaker for this vendor. */
+  breaker: breakerSchema.optional(),
   auth: authSchema.default({ type: 'none' }),
   request: z.strictObject({
     query: z.record(z.string(), fixedParam).default({}),

@@ -1,0 +1,84 @@
+/**
+ * The small state every replica must agree on: token buckets (outbound budgets, per-client limits),
+ * "don't call before" times (429 memory) and circuit-breaker records. In memory here; a shared store
+ * (Redis) implements the same interface for several replicas. Async so either can stand behind it.
+ */
+import { LRUCache } from 'lru-cache';
+
+export interface BucketSpec {
+  /** Tokens added per second. */
+  ratePerSec: number;
+  /** Most tokens held (the burst). */
+  burst: number;
+  /** How far into the future a caller may reserve (ms): bounds any queue. 0: no reservations. */
+  maxWaitMs: number;
+}
+
+/** Granted now (`waitMs` 0), granted after `waitMs`, or refused with the time until a token frees up. */
+export type Take = { granted: true; waitMs: number; remaining: number } | { granted: false; retryAfterMs: number };
+
+export interface BreakerRecord {
+  state: 'closed' | 'open' | 'half-open';
+  /** Consecutive failures while closed. */
+  failures: number;
+  /** When it last opened (epoch ms). */
+  openedAt: number;
+  /** A half-open probe is in flight. */
+  probing: boolean;
+}
+
+export interface StateStore {
+  take(key: string, spec: BucketSpec, now: number): Promise<Take>;
+  blockedUntil(key: string): Promise<number | null>;
+  blockUntil(key: string, until: number): Promise<void>;
+  breaker(key: string): Promise<BreakerRecord>;
+  setBreaker(key: string, rec: BreakerRecord): Promise<void>;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+const CLOSED: BreakerRecord = { state: 'closed', failures: 0, openedAt: 0, probing: false };
+
+/** Refills a bucket to `now` and tries to take one token, possibly reserving a future one. */
+export function takeFromBucket(b: Bucket | undefined, spec: BucketSpec, now: number): { bucket: Bucket; take: Take } {
+  const perMs = spec.ratePerSec / 1000;
+  const prev = b ?? { tokens: spec.burst, at: now };
+  const tokens = Math.min(spec.burst, prev.tokens + Math.max(0, now - prev.at) * perMs);
+  // Tokens may go below zero down to what the reservation window allows: those callers wait their turn.
+  const floor = -spec.maxWaitMs * perMs;
+  if (tokens - 1 >= floor - 1e-9) {
+    const left = tokens - 1;
+    const waitMs = left >= 0 ? 0 : Math.ceil(-left / perMs);
+    return { bucket: { tokens: left, at: now }, take: { granted: true, waitMs, remaining: Math.max(0, Math.floor(left)) } };
+  }
+  return { bucket: { tokens, at: now }, take: { granted: false, retryAfterMs: Math.ceil((1 - tokens + floor) / perMs) } };
+}
+
+export function memoryStore(opts: { maxKeys?: number } = {}): StateStore {
+  // Bounded: a flood of distinct client keys can't grow memory without limit.
+  const buckets = new LRUCache<string, Bucket>({ max: opts.maxKeys ?? 10_000 });
+  const blocks = new LRUCache<string, number>({ max: opts.maxKeys ?? 10_000 });
+  const breakers = new LRUCache<string, BreakerRecord>({ max: opts.maxKeys ?? 10_000 });
+  return {
+    async take(key, spec, now) {
+      const { bucket, take } = takeFromBucket(buckets.get(key), spec, now);
+      buckets.set(key, bucket);
+      return take;
+    },
+    async blockedUntil(key) {
+      return blocks.get(key) ?? null;
+    },
+    async blockUntil(key, until) {
+      if ((blocks.get(key) ?? 0) < until) blocks.set(key, until);
+    },
+    async breaker(key) {
+      return breakers.get(key) ?? CLOSED;
+    },
+    async setBreaker(key, rec) {
+      breakers.set(key, rec);
+    },
+  };
+}
