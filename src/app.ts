@@ -10,6 +10,8 @@ import { conversationRoutes } from './conversations/routes.js';
 import type { ListDeps } from './conversations/list.js';
 import { GatewayError } from './errors/gateway-error.js';
 import { problemResponse } from './errors/problem.js';
+import type { Clock } from './state/clock.js';
+import type { StateStore } from './state/store.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -20,6 +22,9 @@ export interface Logger {
 export interface AppDeps extends ListDeps {
   gateway: GatewayConfig;
   logger: Logger;
+  /** Shared state: per-client limits live here. */
+  store: StateStore;
+  clock: Clock;
   /** False while starting or draining: /readyz answers 503. */
   ready?: () => boolean;
 }

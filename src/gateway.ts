@@ -13,6 +13,8 @@ import type { VendorConfig } from './config/vendor-schema.js';
 import type { CompiledVendor } from './dialect/vendor.js';
 import { createCursorCodec } from './merge/cursor.js';
 import { createUpstream, type Upstream } from './upstream/client.js';
+import { systemClock, type Clock } from './state/clock.js';
+import { memoryStore, type StateStore } from './state/store.js';
 
 export interface GatewayOptions {
   configDir: string;
@@ -26,10 +28,15 @@ export interface GatewayOptions {
   simulatorFaults?: Readonly<Record<string, Fault>>;
   /** Extra vendor configs (tests add dialects this way), as loaded YAML. */
   extraVendors?: VendorConfig[];
+  /** Shared state (default: in memory, this process only). */
+  store?: StateStore;
+  /** Time (tests pass a manual clock). */
+  clock?: Clock;
 }
 
 export interface Gateway {
   app: App;
+  store: StateStore;
   config: LoadedConfig;
   vendors: CompiledVendor[];
   upstream: Upstream;
@@ -64,9 +71,12 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
       opts.logger.warn({}, 'CURSOR_SECRET is unset: using a random one, so cursors stop working when this process restarts');
     }
     const cursors = createCursorCodec(secret, config.gateway.cursor.ttlSeconds);
-    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger });
+    const store = opts.store ?? memoryStore();
+    const clock = opts.clock ?? systemClock;
+    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock });
     return {
       app,
+      store,
       config,
       vendors,
       upstream,
