@@ -10,7 +10,6 @@ import { conversationRoutes } from './conversations/routes.js';
 import type { ListDeps } from './conversations/list.js';
 import { GatewayError } from './errors/gateway-error.js';
 import { problemResponse } from './errors/problem.js';
-import type { Clock } from './state/clock.js';
 import type { StateStore } from './state/store.js';
 
 export interface Logger {
@@ -24,7 +23,6 @@ export interface AppDeps extends ListDeps {
   logger: Logger;
   /** Shared state: per-client limits live here. */
   store: StateStore;
-  clock: Clock;
   /** False while starting or draining: /readyz answers 503. */
   ready?: () => boolean;
 }

@@ -12,7 +12,7 @@ import type { Env } from './config/interpolate.js';
 import type { VendorConfig } from './config/vendor-schema.js';
 import type { CompiledVendor } from './dialect/vendor.js';
 import { createCursorCodec } from './merge/cursor.js';
-import { createUpstream, type Upstream } from './upstream/client.js';
+import { createUpstream, type Upstream } from './upstream/index.js';
 import { systemClock, type Clock } from './state/clock.js';
 import { memoryStore, type StateStore } from './state/store.js';
 
@@ -64,15 +64,15 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     // Disabled vendors without a URL are fine: they are never called.
     for (const v of config.vendors) if (!v.enabled && v.baseUrl === '') v.baseUrl = 'http://disabled.invalid';
     const vendors = compileVendors(config);
-    const upstream = createUpstream();
+    const store = opts.store ?? memoryStore();
+    const clock = opts.clock ?? systemClock;
+    const upstream = createUpstream({ store, clock });
     let secret = opts.cursorSecret;
     if (!secret) {
       secret = randomBytes(32).toString('base64url');
       opts.logger.warn({}, 'CURSOR_SECRET is unset: using a random one, so cursors stop working when this process restarts');
     }
     const cursors = createCursorCodec(secret, config.gateway.cursor.ttlSeconds);
-    const store = opts.store ?? memoryStore();
-    const clock = opts.clock ?? systemClock;
     const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock });
     return {
       app,

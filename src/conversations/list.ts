@@ -13,6 +13,7 @@ import { mergePage, StreamFailure, type MergedPage } from '../merge/merge.js';
 import { keyOf } from '../merge/order.js';
 import type { FetchContext } from '../fanout/source.js';
 import type { Upstream } from '../upstream/client.js';
+import type { Clock } from '../state/clock.js';
 import { participate, toFailure, type Participant } from './participant.js';
 
 export interface SourceReport {
@@ -23,6 +24,8 @@ export interface SourceReport {
   calls: number;
   dropped: number;
   latencyMs: number;
+  /** Calls repeated after transient failures. */
+  retries: number;
   reason?: string;
   error?: VendorFailure;
 }
@@ -57,6 +60,7 @@ export interface ListDeps {
   vendors: readonly CompiledVendor[];
   upstream: Upstream;
   cursors: CursorCodec;
+  clock: Clock;
 }
 
 export interface RequestContext {
@@ -74,6 +78,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     signal: ctx.signal,
     requestId: ctx.requestId,
     map: { messages: q.include.includes('messages'), raw: q.include.includes('raw') },
+    clock: deps.clock,
   };
   const byName = new Map(included.map((v) => [v.name, v]));
   const participants: Participant[] = [];
@@ -169,7 +174,7 @@ function aggregateFailure(failed: Participant[]): GatewayError {
 function report(plan: Plan, parts: Participant[], done: Set<string>, q: Query, exhausted: Set<string>): SourceReport[] {
   const byName = new Map(parts.map((p) => [p.plan.vendor, p]));
   return plan.vendors.map((vp): SourceReport => {
-    const idle = { fetched: 0, calls: 0, dropped: 0, latencyMs: 0 };
+    const idle = { fetched: 0, calls: 0, dropped: 0, latencyMs: 0, retries: 0 };
     if (vp.action === 'skip') return { vendor: vp.vendor, status: 'skipped', total: null, ...idle, reason: vp.reason! };
     if (vp.action === 'empty') return { vendor: vp.vendor, status: 'ok', total: 0, ...idle, reason: vp.reason! };
     if (done.has(vp.vendor)) {
@@ -177,7 +182,7 @@ function report(plan: Plan, parts: Participant[], done: Set<string>, q: Query, e
     }
     const p = byName.get(vp.vendor)!;
     const s = p.fetcher.stats;
-    const stats = { fetched: s.fetched, calls: s.calls, dropped: s.dropped, latencyMs: Math.round(s.latencyMs) };
+    const stats = { fetched: s.fetched, calls: s.calls, dropped: s.dropped, latencyMs: Math.round(s.latencyMs), retries: s.retries };
     if (p.failure) return { vendor: vp.vendor, status: 'error', total: null, ...stats, error: p.failure };
     return { vendor: vp.vendor, status: 'ok', total: p.total(exhausted.has(vp.vendor)), ...stats };
   });

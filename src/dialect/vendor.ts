@@ -2,7 +2,7 @@
  * compileVendor: one vendor's validated YAML → plain functions and facts the pipeline uses. This is the
  * only place config is interpreted; nothing downstream looks at YAML again.
  */
-import type { GatewayConfig } from '../config/gateway-schema.js';
+import type { BreakerConfig, GatewayConfig, RateLimitConfig, RetryConfig } from '../config/gateway-schema.js';
 import type { FilterSpec, VendorConfig } from '../config/vendor-schema.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
 import { FILTER_NAMES, TIME_FILTERS, type FilterName, type OrderDir, type OrderField } from '../model/query.js';
@@ -50,6 +50,10 @@ export interface CompiledVendor {
   readonly connections: number;
   readonly maxItems: number;
   readonly maxResponseBytes: number;
+  readonly retry: RetryConfig;
+  readonly breaker: BreakerConfig;
+  /** Outbound budget, when the vendor has one. */
+  readonly rateLimit: RateLimitConfig | undefined;
   readonly simulator: string | undefined;
   readonly filters: Readonly<Record<FilterName, FilterSupport>>;
   /** Vendor value per orderable field; null when the vendor can't be asked to order. */
@@ -153,6 +157,9 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
     connections: v.connections ?? g.upstream.connections,
     maxItems: v.maxItems ?? g.upstream.maxItems,
     maxResponseBytes: g.upstream.maxResponseBytes,
+    retry: v.retry ?? g.upstream.retry,
+    breaker: v.breaker ?? g.upstream.breaker,
+    rateLimit: v.rateLimit,
     simulator: v.simulator,
     filters,
     order: order ? order.fields : null,

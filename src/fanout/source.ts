@@ -10,6 +10,7 @@ import type { Item } from '../model/conversation.js';
 import type { VendorPosition } from '../model/query.js';
 import type { PageSource, SourcePage } from '../merge/stream.js';
 import { UpstreamError, type Upstream } from '../upstream/client.js';
+import type { Clock } from '../state/clock.js';
 
 export interface SourceStats {
   calls: number;
@@ -20,6 +21,10 @@ export interface SourceStats {
   /** The vendor's own total, when it gave one. */
   vendorTotal: number | null;
   latencyMs: number;
+  /** Calls repeated after a transient failure. */
+  retries: number;
+  /** Time spent waiting for the vendor's outbound budget. */
+  waitedMs: number;
 }
 
 export interface FetchContext {
@@ -28,6 +33,7 @@ export interface FetchContext {
   signal: AbortSignal;
   requestId: string;
   map: MapOptions;
+  clock: Clock;
 }
 
 interface Fetched {
@@ -37,8 +43,9 @@ interface Fetched {
 
 /** One vendor's calls for one gateway request, sharing one deadline. */
 export class VendorFetcher {
-  readonly stats: SourceStats = { calls: 0, fetched: 0, dropped: 0, vendorTotal: null, latencyMs: 0 };
+  readonly stats: SourceStats = { calls: 0, fetched: 0, dropped: 0, vendorTotal: null, latencyMs: 0, retries: 0, waitedMs: 0 };
   private readonly deadline: AbortSignal;
+  private readonly deadlineAt: number;
   private readonly signal: AbortSignal;
 
   constructor(
@@ -47,6 +54,7 @@ export class VendorFetcher {
     private readonly ctx: FetchContext,
   ) {
     this.deadline = AbortSignal.timeout(vendor.timeoutMs);
+    this.deadlineAt = ctx.clock.now() + vendor.timeoutMs;
     this.signal = AbortSignal.any([ctx.signal, this.deadline]);
   }
 
@@ -58,6 +66,9 @@ export class VendorFetcher {
     try {
       const res = await this.ctx.upstream.get(v, req, {
         signal: this.signal,
+        deadline: this.deadlineAt,
+        onRetry: () => void this.stats.retries++,
+        onWait: (ms) => void (this.stats.waitedMs += ms),
         timedOut: () => this.deadline.aborted,
         timeoutMs: v.timeoutMs,
         requestId: this.ctx.requestId,

@@ -57,7 +57,7 @@ export function takeFromBucket(b: Bucket | undefined, spec: BucketSpec, now: num
   return { bucket: { tokens, at: now }, take: { granted: false, retryAfterMs: Math.ceil((1 - tokens + floor) / perMs) } };
 }
 
-export function memoryStore(opts: { maxKeys?: number } = {}): StateStore {
+export function memoryStore(opts: { maxKeys?: number } = {}): StateStore & { clear(): void } {
   // Bounded: a flood of distinct client keys can't grow memory without limit.
   const buckets = new LRUCache<string, Bucket>({ max: opts.maxKeys ?? 10_000 });
   const blocks = new LRUCache<string, number>({ max: opts.maxKeys ?? 10_000 });
@@ -79,6 +79,12 @@ export function memoryStore(opts: { maxKeys?: number } = {}): StateStore {
     },
     async setBreaker(key, rec) {
       breakers.set(key, rec);
+    },
+    /** Forget everything (tests isolate cases this way). */
+    clear() {
+      buckets.clear();
+      blocks.clear();
+      breakers.clear();
     },
   };
 }

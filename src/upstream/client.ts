@@ -9,7 +9,11 @@ import type { VendorFailure } from '../errors/gateway-error.js';
 
 /** A failed vendor call, carrying its unified description. */
 export class UpstreamError extends Error {
-  constructor(readonly failure: VendorFailure) {
+  constructor(
+    readonly failure: VendorFailure,
+    /** A connection-level failure that a retry of this GET may fix. */
+    readonly transient = false,
+  ) {
     super(failure.message);
   }
 }
@@ -17,6 +21,11 @@ export class UpstreamError extends Error {
 export interface CallOptions {
   /** Aborts when the vendor's deadline passes or the caller goes away. */
   signal: AbortSignal;
+  /** When the vendor's deadline passes (epoch ms, by the gateway's clock): retries and waits must fit. */
+  deadline: number;
+  /** Told of each retry and each wait for an outbound token, for the request's report. */
+  onRetry?: () => void;
+  onWait?: (ms: number) => void;
   /** Whether `signal` aborting means the deadline passed (vs. the caller leaving). */
   timedOut: () => boolean;
   timeoutMs: number;
@@ -29,7 +38,8 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-export function createUpstream(): Upstream {
+/** The transport: one keep-alive undici Pool per vendor, and nothing else. Layers wrap it. */
+export function createTransport(): Upstream {
   const pools = new Map<string, Pool>();
   const poolFor = (v: CompiledVendor): Pool => {
     let pool = pools.get(v.name);
@@ -61,7 +71,10 @@ export function createUpstream(): Upstream {
         return { status, headers: res.headers, body };
       } catch (e) {
         if (e instanceof UpstreamError) throw e;
-        throw new UpstreamError(classify(e, where, status, opts));
+        const f = classify(e, where, status, opts);
+        // Refused, reset or cut mid-body: worth another try. A deadline or a departed caller is not.
+        const transient = !opts.signal.aborted && (f.code === 'UPSTREAM_UNAVAILABLE' || f.code === 'UPSTREAM_INVALID_RESPONSE');
+        throw new UpstreamError(f, transient);
       }
     },
     async close() {

@@ -113,6 +113,7 @@ describe.each(ALL_VENDORS)('vendor contract: $name', (vendor: VendorUnderTest) =
       expect(res.body).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', status: 502, errors: [{ vendor: vendor.name, code: 'UPSTREAM_AUTH_FAILED', upstreamStatus: expect.any(Number) }] });
     } finally {
       h.sims.get(vendor.name)!.fault = null;
+      h.resetState();
     }
   });
 
@@ -125,6 +126,7 @@ describe.each(ALL_VENDORS)('vendor contract: $name', (vendor: VendorUnderTest) =
       expect(res.body).toMatchObject({ code: 'RATE_LIMITED', errors: [{ vendor: vendor.name, code: 'RATE_LIMITED', retryAfter: 17, upstreamStatus: 429 }] });
     } finally {
       h.sims.get(vendor.name)!.fault = null;
+      h.resetState();
     }
   });
 });

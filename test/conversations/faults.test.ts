@@ -152,6 +152,8 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 afterEach(() => {
   for (const s of h.sims.values()) s.fault = null;
+  // Faults open breakers and set 429 memory: each case starts from a vendor in good standing.
+  h.resetState();
 });
 
 const setFault = (vendor: VendorName, fault: Fault) => {

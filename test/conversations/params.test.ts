@@ -142,6 +142,8 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 afterEach(() => {
   for (const s of h.sims.values()) s.fault = null;
+  // Faults open breakers and set 429 memory: each case starts from a vendor in good standing.
+  h.resetState();
 });
 
 describe('GET /conversations: each bad parameter is a 400 naming it', () => {

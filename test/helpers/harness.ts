@@ -15,6 +15,7 @@ import type { Simulator, SimulatorModule } from '../../sim/kit.js';
 import type { Logger } from '../../src/app.js';
 import type { Env } from '../../src/config/interpolate.js';
 import { buildGateway, type Gateway } from '../../src/gateway.js';
+import { memoryStore } from '../../src/state/store.js';
 import { dialectVendors } from '../dialects/index.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,6 +46,8 @@ export interface Harness {
   url: string;
   sims: Map<string, Simulator>;
   logger: ReturnType<typeof memoryLogger>;
+  /** Forget breaker, 429-memory and rate-limit state, so one case's faults don't leak into the next. */
+  resetState(): void;
   /** GET a path on the gateway over real HTTP; the body parsed as JSON. */
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; headers: Record<string, string>; body: any }>;
   close(): Promise<void>;
@@ -74,7 +77,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     registry[v.name] = data ? { ...v.module, demoData: () => data } : v.module;
   }
   const logger = memoryLogger();
+  const store = memoryStore();
   const gateway = await buildGateway({
+    store,
     configDir: dir,
     env: opts.env ?? {},
     logger,
@@ -92,6 +97,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     url,
     sims: gateway.simulators,
     logger,
+    resetState: () => store.clear(),
     async get(path, headers = {}) {
       const res = await request(url + path, { headers });
       const text = await res.body.text();

@@ -1,0 +1,98 @@
+/**
+ * Keeps calls off a vendor that can't take them: its circuit breaker (open after repeated failures, one
+ * probe after a cool-down), its 429 memory (no call before the Retry-After it gave) and its outbound
+ * budget (a token bucket; a short bounded wait, else fail fast). All state lives in the StateStore, so
+ * replicas sharing a store act as one toward the vendor.
+ */
+import { failure } from '../dialect/errors.js';
+import type { CompiledVendor } from '../dialect/vendor.js';
+import type { Clock } from '../state/clock.js';
+import type { StateStore } from '../state/store.js';
+import { UpstreamError, type CallOptions, type Upstream } from './client.js';
+
+export const breakerKey = (v: string) => `breaker:${v}`;
+export const blockKey = (v: string) => `blocked:${v}`;
+export const budgetKey = (v: string) => `outbound:${v}`;
+
+/** Per attempt: 429 memory, then the outbound budget. Wraps the transport. */
+export function withRateLimits(inner: Upstream, store: StateStore, clock: Clock): Upstream {
+  return {
+    close: () => inner.close(),
+    async get(vendor, req, opts) {
+      const now = clock.now();
+      const until = await store.blockedUntil(blockKey(vendor.name));
+      if (until !== null && until > now) {
+        const seconds = Math.ceil((until - now) / 1000);
+        throw new UpstreamError(failure('RATE_LIMITED', `${vendor.name} asked us to wait; not calling it for another ${seconds} s`, { retryAfter: seconds }));
+      }
+      if (vendor.rateLimit) await spendToken(vendor, store, clock, opts);
+      const res = await inner.get(vendor, req, opts);
+      if (res.status === 429) {
+        const after = vendor.mapError(res).retryAfter;
+        if (after !== null && after > 0) await store.blockUntil(blockKey(vendor.name), clock.now() + after * 1000);
+      }
+      return res;
+    },
+  };
+}
+
+async function spendToken(vendor: CompiledVendor, store: StateStore, clock: Clock, opts: CallOptions): Promise<void> {
+  const rl = vendor.rateLimit!;
+  const maxWaitMs = Math.max(0, Math.min(rl.maxWaitMs, opts.deadline - clock.now()));
+  const take = await store.take(budgetKey(vendor.name), { ratePerSec: rl.perMinute / 60, burst: rl.burst, maxWaitMs }, clock.now());
+  if (!take.granted) {
+    const seconds = Math.ceil(take.retryAfterMs / 1000);
+    throw new UpstreamError(failure('RATE_LIMITED', `outbound budget for ${vendor.name} (${rl.perMinute}/min) is spent; next call in ${seconds} s`, { retryAfter: seconds }));
+  }
+  if (take.waitMs > 0) {
+    opts.onWait?.(take.waitMs);
+    await clock.sleep(take.waitMs, opts.signal);
+  }
+}
+
+/** Per request to a vendor (retries included): the circuit breaker. Outermost layer. */
+export function withBreaker(inner: Upstream, store: StateStore, clock: Clock): Upstream {
+  return {
+    close: () => inner.close(),
+    async get(vendor, req, opts) {
+      const key = breakerKey(vendor.name);
+      const cfg = vendor.breaker;
+      const rec = await store.breaker(key);
+      const now = clock.now();
+      if (rec.state !== 'closed') {
+        const reopensIn = rec.openedAt + cfg.cooldownMs - now;
+        if (reopensIn > 0 || rec.probing) {
+          const seconds = Math.max(1, Math.ceil(reopensIn / 1000));
+          throw new UpstreamError(failure('UPSTREAM_UNAVAILABLE', `circuit open for ${vendor.name} after repeated failures; next probe in ${seconds} s`, { retryAfter: seconds }));
+        }
+        // Cool-down over: this request is the one probe.
+        await store.setBreaker(key, { ...rec, state: 'half-open', probing: true });
+      }
+      let failed: boolean;
+      try {
+        const res = await inner.get(vendor, req, opts);
+        failed = res.status >= 500;
+        await record(failed);
+        return res;
+      } catch (e) {
+        // A departed caller or our own rate limits say nothing about the vendor's health.
+        const neutral = opts.signal.aborted && !opts.timedOut() || (e instanceof UpstreamError && e.failure.code === 'RATE_LIMITED');
+        if (!neutral) await record(true);
+        else if (rec.state !== 'closed') await store.setBreaker(key, { ...(await store.breaker(key)), probing: false });
+        throw e;
+      }
+
+      async function record(bad: boolean): Promise<void> {
+        const cur = await store.breaker(key);
+        if (!bad) {
+          if (cur.state !== 'closed' || cur.failures > 0) await store.setBreaker(key, { state: 'closed', failures: 0, openedAt: 0, probing: false });
+          return;
+        }
+        const failures = cur.failures + 1;
+        if (cur.state !== 'closed' || failures >= cfg.failureThreshold) {
+          await store.setBreaker(key, { state: 'open', failures, openedAt: clock.now(), probing: false });
+        } else await store.setBreaker(key, { ...cur, failures });
+      }
+    },
+  };
+}

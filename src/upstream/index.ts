@@ -1,0 +1,16 @@
+/**
+ * The upstream stack, outermost first: breaker → retry → (429 memory, outbound budget) → transport.
+ * Each layer is a small Upstream around the next, like undici's interceptors.
+ */
+import type { Clock } from '../state/clock.js';
+import type { StateStore } from '../state/store.js';
+import { createTransport, type Upstream } from './client.js';
+import { withBreaker, withRateLimits } from './guard.js';
+import { withRetry } from './retry.js';
+
+export function createUpstream(deps: { store: StateStore; clock: Clock; transport?: Upstream }): Upstream {
+  const transport = deps.transport ?? createTransport();
+  return withBreaker(withRetry(withRateLimits(transport, deps.store, deps.clock), deps.clock), deps.store, deps.clock);
+}
+
+export { UpstreamError, type Upstream, type CallOptions } from './client.js';
