@@ -41,11 +41,13 @@ export interface Upstream {
 /** The transport: one keep-alive undici Pool per vendor, and nothing else. Layers wrap it. */
 export function createTransport(): Upstream {
   const pools = new Map<string, Pool>();
+  // Keyed by vendor and origin: a vendor whose URL changes (a reload) gets a new pool, never the old host.
   const poolFor = (v: CompiledVendor): Pool => {
-    let pool = pools.get(v.name);
+    const key = `${v.name} ${v.origin}`;
+    let pool = pools.get(key);
     if (!pool) {
       pool = new Pool(v.origin, { connections: v.connections, keepAliveTimeout: 4_000, pipelining: 1 });
-      pools.set(v.name, pool);
+      pools.set(key, pool);
     }
     return pool;
   };
