@@ -31,7 +31,9 @@ export type Fault =
   | { kind: 'unavailable' }
   | { kind: 'internal' }
   | { kind: 'auth' }
-  | { kind: 'wrongShape' };
+  | { kind: 'wrongShape' }
+  /** A careless vendor that echoes the request's headers (credentials included) in its error body. */
+  | { kind: 'echo'; status?: number };
 
 /** What a vendor simulator supplies: its list endpoint and its own error envelopes. */
 export interface VendorBehaviour {
@@ -137,6 +139,15 @@ function respond(
     }
     case 'wrongShape':
       return send(res, { status: 200, body: { unexpected: true, items: 'none' } });
+    case 'echo': {
+      const headers = JSON.stringify(req.headers);
+      const message = `debug: request headers were ${headers}; query ${req.query.toString()}`;
+      return send(res, {
+        status: fault.status ?? 500,
+        headers: { 'retry-after': String(req.headers.authorization ?? '1') },
+        body: { error: { code: String(req.headers.authorization ?? 'ECHO'), message }, message, success: false },
+      });
+    }
     case 'rateLimit':
       return send(res, behaviour.error('rateLimit', { retryAfter: fault.retryAfter ?? 30, header: fault.header ?? true }));
     case 'unavailable':
@@ -209,6 +220,9 @@ export function parseFaults(spec: string): Record<string, Fault> {
         break;
       case 'hang': case 'reset': case 'malformed': case 'unavailable': case 'internal': case 'auth': case 'wrongShape':
         out[vendor] = { kind };
+        break;
+      case 'echo':
+        out[vendor] = n === undefined ? { kind } : { kind, status: n };
         break;
       default:
         throw new Error(`SIM_FAULTS: unknown fault kind "${kind}"`);

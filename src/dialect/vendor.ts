@@ -72,9 +72,20 @@ export interface CompiledVendor {
   readonly secrets: readonly string[];
 }
 
+/** Replaces every occurrence of a secret (and its URL-encoded form) with a marker. */
+export function redactor(secrets: readonly string[]): (text: string) => string {
+  const list = [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s)]))].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  if (list.length === 0) return (t) => t;
+  return (text) => {
+    let out = text;
+    for (const s of list) if (out.includes(s)) out = out.replaceAll(s, '[REDACTED]');
+    return out;
+  };
+}
+
 export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor {
   const mapItem = compileFields(v.name, v.response.fields);
-  const mapError = compileErrors(v.errors);
+  const mapVendorError = compileErrors(v.errors);
   const paging = compilePaging(v.request.pagination);
   if (v.request.pagination.style === 'page' && !v.request.pagination.pageParam && !v.path.includes('{page}')) {
     throw new DialectError('request.pagination.pageParam', 'is needed unless `path` carries {page}');
@@ -141,6 +152,13 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
   const base = v.baseUrl === '' ? null : new URL(v.baseUrl);
   // A base URL may carry a path prefix (e.g. behind a proxy); the vendor path is appended to it.
   const prefix = base ? base.pathname.replace(/\/$/, '') : '';
+
+  // Vendors sometimes echo what we sent; their messages must never carry our credentials onward.
+  const redact = redactor(secrets);
+  const mapError: ErrorMapper = (res, parsed) => {
+    const f = mapVendorError(res, parsed);
+    return { ...f, message: redact(f.message), upstreamCode: f.upstreamCode === null ? null : redact(f.upstreamCode) };
+  };
 
   const items = compilePath(v.response.items);
   const total = v.response.total ? compilePaths(v.response.total) : () => undefined;
