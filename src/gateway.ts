@@ -32,6 +32,8 @@ export interface GatewayOptions {
   store?: StateStore;
   /** Time (tests pass a manual clock). */
   clock?: Clock;
+  /** False while draining: /readyz answers 503. */
+  ready?: () => boolean;
 }
 
 export interface Gateway {
@@ -73,7 +75,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
       opts.logger.warn({}, 'CURSOR_SECRET is unset: using a random one, so cursors stop working when this process restarts');
     }
     const cursors = createCursorCodec(secret, config.gateway.cursor.ttlSeconds);
-    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock });
+    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock, ...(opts.ready ? { ready: opts.ready } : {}) });
     return {
       app,
       store,

@@ -1,5 +1,6 @@
-/** The process entry point: env → gateway → serve, and shutdown on signals. The one file with side effects. */
+/** The process entry point: env → gateway → serve, and a graceful drain on signals. The one file with side effects. */
 import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { simulators } from '../sim/index.js';
 import { parseFaults } from '../sim/kit.js';
@@ -9,12 +10,14 @@ import { ConfigError } from './config/load.js';
 
 const { vars, all } = readEnv();
 const logger = pino({ level: vars.LOG_LEVEL, base: { service: 'switchboard' } });
+let draining = false;
 
 try {
   const gateway = await buildGateway({
     configDir: vars.CONFIG_DIR,
     env: all,
     logger,
+    ready: () => !draining,
     ...(vars.CURSOR_SECRET ? { cursorSecret: vars.CURSOR_SECRET } : {}),
     ...(vars.SIMULATORS === 'auto' ? { simulators } : {}),
     simulatorData: { seed: vars.SIM_SEED, count: vars.SIM_COUNT },
@@ -22,18 +25,36 @@ try {
   });
   const server = serve({ fetch: gateway.app.fetch, hostname: vars.HOST, port: vars.PORT }, (info) => {
     logger.info({ host: vars.HOST, port: info.port, vendors: gateway.vendors.filter((v) => v.enabled).map((v) => v.name) }, 'switchboard listening');
-  });
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    server.close(() => void gateway.close().then(() => process.exit(0)));
-    setTimeout(() => process.exit(0), 10_000).unref();
+  }) as Server;
+  const { drainDelayMs, graceMs } = gateway.config.gateway.shutdown;
+
+  const stop = async (signal: string) => {
+    if (draining) return;
+    draining = true;
+    logger.info({ signal, drainDelayMs, graceMs }, 'draining: /readyz now answers 503');
+    await new Promise((r) => setTimeout(r, drainDelayMs));
+    // Stop accepting; let in-flight requests finish; drop keep-alive connections as they fall idle.
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const timedOut = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
+    if ((await Promise.race([closed, timedOut])) === 'timeout') {
+      logger.warn({ graceMs }, 'grace period over: closing the remaining connections');
+      server.closeAllConnections();
+    }
+    clearInterval(idle);
+    await gateway.close();
+    logger.info({}, 'stopped');
+    process.exit(0);
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
 } catch (e) {
   if (e instanceof ConfigError) {
     logger.fatal({ problems: e.problems }, e.message);
     console.error(e.message);
-  } else logger.fatal({ err: e }, 'failed to start');
+  } else {
+    logger.fatal({ err: e }, 'failed to start');
+    console.error(e instanceof Error ? e.message : String(e));
+  }
   process.exitCode = 1;
 }

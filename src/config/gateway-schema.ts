@@ -99,10 +99,12 @@ export const gatewaySchema = z.strictObject({
     .default({ authRequired: false, clients: [], rateLimit: { perMinute: 600, burst: 60, maxWaitMs: 0 }, maxUrlLength: 4096, maxParams: 30 }),
   shutdown: z
     .strictObject({
-      /** How long in-flight requests may take to finish after SIGTERM/SIGINT. */
+      /** After SIGTERM/SIGINT, /readyz says 503 but new requests are still served this long (load balancers notice). */
+      drainDelayMs: z.coerce.number().int().min(0).default(0),
+      /** Then the listener closes and in-flight requests have this long to finish. */
       graceMs: count.default(10_000),
     })
-    .default({ graceMs: 10_000 }),
+    .default({ drainDelayMs: 0, graceMs: 10_000 }),
   cursor: z
     .strictObject({
       /** Seconds a cursor stays valid. */
