@@ -32,6 +32,8 @@ export type Fault =
   | { kind: 'internal' }
   | { kind: 'auth' }
   | { kind: 'wrongShape' }
+  /** Healthy and failing (503, the vendor's envelope) by turns, each turn `periodMs` long. */
+  | { kind: 'flap'; periodMs: number }
   /** A careless vendor that echoes the request's headers (credentials included) in its error body. */
   | { kind: 'echo'; status?: number };
 
@@ -139,6 +141,9 @@ function respond(
     }
     case 'wrongShape':
       return send(res, { status: 200, body: { unexpected: true, items: 'none' } });
+    case 'flap':
+      if (Math.floor(Date.now() / fault.periodMs) % 2 === 1) return send(res, behaviour.error('unavailable', {}));
+      return send(res, behaviour.handle(req, data));
     case 'echo': {
       const headers = JSON.stringify(req.headers);
       const message = `debug: request headers were ${headers}; query ${req.query.toString()}`;
@@ -223,6 +228,9 @@ export function parseFaults(spec: string): Record<string, Fault> {
         break;
       case 'echo':
         out[vendor] = n === undefined ? { kind } : { kind, status: n };
+        break;
+      case 'flap':
+        out[vendor] = { kind, periodMs: n ?? 1000 };
         break;
       default:
         throw new Error(`SIM_FAULTS: unknown fault kind "${kind}"`);
