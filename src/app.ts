@@ -10,6 +10,9 @@ import { conversationRoutes } from './conversations/routes.js';
 import type { ListDeps } from './conversations/list.js';
 import { GatewayError } from './errors/gateway-error.js';
 import { problemResponse } from './errors/problem.js';
+import { authIsOff, clientAuth } from './inbound/auth.js';
+import { inputLimits } from './inbound/limits.js';
+import { clientRateLimit } from './inbound/rate-limit.js';
 import type { StateStore } from './state/store.js';
 
 export interface Logger {
@@ -31,6 +34,10 @@ export interface AppDeps extends ListDeps {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function createApp(deps: AppDeps) {
+  const inbound = deps.gateway.inbound;
+  if (authIsOff(inbound)) {
+    deps.logger.warn({}, 'AUTH IS OFF: no clients in gateway.yaml inbound.clients, so every caller is served. Configure clients and set AUTH_REQUIRED=true before exposing this gateway');
+  }
   const app = new Hono<AppEnv>();
 
   app.use(async (c, next) => {
@@ -40,8 +47,14 @@ export function createApp(deps: AppDeps) {
     const started = performance.now();
     await next();
     c.header('x-request-id', id);
-    deps.logger.info({ requestId: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    const client = c.get('client');
+    deps.logger.info({ requestId: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), ...(client ? { clientId: client.id } : {}) }, 'request');
   });
+  app.use(inputLimits(inbound));
+  // Every client-facing route is guarded here (add future ones, e.g. /vendors/*, to this list).
+  const auth = clientAuth(inbound);
+  const rateLimit = clientRateLimit(inbound, deps);
+  for (const path of ['/conversations/*']) app.use(path, auth, rateLimit);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {

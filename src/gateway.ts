@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Fault, SimulatorModule, Simulator, SimCredentials } from '../sim/kit.js';
 import { startSimulator } from '../sim/kit.js';
 import { createApp, type App, type Logger } from './app.js';
+import { checkAuthConfig } from './inbound/auth.js';
 import { compileVendors } from './config/compile.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import type { Env } from './config/interpolate.js';
@@ -50,6 +51,8 @@ export interface Gateway {
 export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const config = await loadConfig(opts.configDir, opts.env);
   if (opts.extraVendors) config.vendors.push(...opts.extraVendors);
+  // Before anything starts: AUTH_REQUIRED without clients, duplicate keys, unknown vendors are fatal.
+  checkAuthConfig(config.gateway.inbound, config.vendors.map((v) => v.name));
   const simulators = new Map<string, Simulator>();
   const data = opts.simulatorData ?? { seed: 42, count: 300 };
   try {

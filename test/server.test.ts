@@ -45,6 +45,32 @@ describe('server process', () => {
     expect(await exited).toBe(0);
   });
 
+  it('drains on SIGTERM: /readyz turns 503, the in-flight request finishes, then exit 0', async () => {
+    const { child, port } = start({ SIM_FAULTS: 'superagentes=slow:1500', DRAIN_DELAY_MS: '400' });
+    const p = await port;
+    expect((await request(`http://127.0.0.1:${p}/readyz`)).statusCode).toBe(200);
+    const inFlight = request(`http://127.0.0.1:${p}/conversations?limit=3`);
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = exitCode(child);
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 100));
+    const ready = await request(`http://127.0.0.1:${p}/readyz`);
+    expect(ready.statusCode).toBe(503);
+    const res = await inFlight;
+    expect(res.statusCode).toBe(200);
+    const body = (await res.body.json()) as { partial: boolean; sources: { vendor: string; status: string }[] };
+    expect(body.partial).toBe(false);
+    expect(body.sources.find((s) => s.vendor === 'superagentes')?.status).toBe('ok');
+    expect(await exited).toBe(0);
+  });
+
+  it('refuses to start without clients when AUTH_REQUIRED=true', async () => {
+    const { child, port, output } = start({ AUTH_REQUIRED: 'true' });
+    port.catch(() => undefined);
+    expect(await exitCode(child)).toBe(1);
+    expect(output()).toMatch(/client/i);
+  });
+
   it('refuses to start on an invalid config and names the file and path', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sb-bad-'));
     try {

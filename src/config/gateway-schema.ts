@@ -92,11 +92,11 @@ export const gatewaySchema = z.strictObject({
       /** Per-client request budget (token bucket). */
       rateLimit: rateLimitSchema.default({ perMinute: 600, burst: 60, maxWaitMs: 0 }),
       /** Longest request URL (path and query) accepted. */
-      maxUrlLength: count.default(4096),
+      maxUrlLength: count.default(10_240),
       /** Most query parameters in one request. */
       maxParams: count.default(30),
     })
-    .default({ authRequired: false, clients: [], rateLimit: { perMinute: 600, burst: 60, maxWaitMs: 0 }, maxUrlLength: 4096, maxParams: 30 }),
+    .default({ authRequired: false, clients: [], rateLimit: { perMinute: 600, burst: 60, maxWaitMs: 0 }, maxUrlLength: 10_240, maxParams: 30 }),
   shutdown: z
     .strictObject({
       /** After SIGTERM/SIGINT, /readyz says 503 but new requests are still served this long (load balancers notice). */

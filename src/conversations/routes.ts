@@ -7,12 +7,14 @@ import { CursorError } from '../merge/cursor.js';
 import type { Query } from '../model/query.js';
 import { buildQuerySchema, crossFieldProblems, toInvalidParams, type QueryParams } from './query-schema.js';
 import { listConversations, type ListDeps } from './list.js';
-import type { AppEnv } from '../app-env.js';
+import type { ApiClient, AppEnv } from '../app-env.js';
+import { allowedVendors, checkCursorVendors } from '../inbound/vendors.js';
 
 export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps) {
   // A disabled vendor is not one a caller can name.
-  const schema = buildQuerySchema(gateway, deps.vendors.filter((v) => v.enabled).map((v) => v.name));
-  const toQuery = (p: QueryParams): Query => {
+  const enabled = deps.vendors.filter((v) => v.enabled).map((v) => v.name);
+  const schema = buildQuerySchema(gateway, enabled);
+  const toQuery = (p: QueryParams, client: ApiClient | undefined): Query => {
     if (p.cursor !== undefined) {
       let state;
       try {
@@ -21,6 +23,8 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps) {
         if (e instanceof CursorError) throw new GatewayError('INVALID_CURSOR', `cursor ${e.message}`, { invalidParams: [{ name: 'cursor', reason: e.message }] });
         throw e;
       }
+      // A cursor made for a wider client can't widen this one's view.
+      checkCursorVendors(client, state.query.vendors, enabled);
       return { ...state.query, limit: p.limit ?? state.limit, offset: state.offset, after: state.after, positions: state.positions, totals: state.totals };
     }
     const filters: Query['filters'] = {};
@@ -28,7 +32,7 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps) {
       if (p[k] !== undefined) (filters as Record<string, unknown>)[k] = p[k];
     }
     return {
-      vendors: p.vendor ?? [],
+      vendors: allowedVendors(client, p.vendor, enabled),
       filters,
       orderBy: p.orderBy ?? 'lastActivityAt',
       orderDir: p.orderDir ?? 'desc',
@@ -47,7 +51,7 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps) {
       if (problems.length > 0) throw invalidRequest(problems);
     }),
     async (c) => {
-      const query = toQuery(c.req.valid('query'));
+      const query = toQuery(c.req.valid('query'), c.get('client'));
       const result = await listConversations(query, deps, { signal: c.req.raw.signal, requestId: c.get('requestId') });
       return c.json(result);
     },

@@ -15,6 +15,7 @@ import type { Simulator, SimulatorModule } from '../../sim/kit.js';
 import type { Logger } from '../../src/app.js';
 import type { Env } from '../../src/config/interpolate.js';
 import { buildGateway, type Gateway } from '../../src/gateway.js';
+import type { Clock } from '../../src/state/clock.js';
 import { memoryStore } from '../../src/state/store.js';
 import { dialectVendors } from '../dialects/index.js';
 
@@ -61,6 +62,8 @@ export interface HarnessOptions {
   gatewayYaml?: string;
   env?: Env;
   cursorSecret?: string;
+  /** Time for the gateway (default: the system clock). */
+  clock?: Clock;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -81,10 +84,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const gateway = await buildGateway({
     store,
     configDir: dir,
-    env: opts.env ?? {},
+    // Tests that aren't about inbound limits shouldn't meet them (test/inbound sets its own).
+    env: { CLIENT_RATE_PER_MINUTE: '1000000', CLIENT_RATE_BURST: '100000', ...opts.env },
     logger,
     simulators: registry,
     cursorSecret: opts.cursorSecret ?? 'test-secret-0123456789abcdef',
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: gateway.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
