@@ -53,6 +53,10 @@ export interface Simulator {
   fault: Fault | null;
   /** Added latency for every answer, in ms (benchmarks, slow-vendor tests). */
   latencyMs: number;
+  /** Open client connections right now. */
+  readonly connections: number;
+  /** Connections the client closed (e.g. when it gave up on a pending answer). */
+  readonly hangups: number;
   close(): Promise<void>;
 }
 
@@ -71,6 +75,7 @@ export async function startSimulator(behaviour: VendorBehaviour, opts: Simulator
     data: opts.data,
     fault: opts.fault ?? null,
     latencyMs: opts.latencyMs ?? 0,
+    hangups: 0,
   };
 
   const server: Server = createServer((req, res) => {
@@ -85,6 +90,11 @@ export async function startSimulator(behaviour: VendorBehaviour, opts: Simulator
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
+    // A client that hangs up gets its socket closed, even while a fault keeps its answer pending.
+    s.on('end', () => {
+      state.hangups++;
+      s.destroy();
+    });
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -98,6 +108,8 @@ export async function startSimulator(behaviour: VendorBehaviour, opts: Simulator
     set fault(f) { state.fault = f; },
     get latencyMs() { return state.latencyMs; },
     set latencyMs(ms) { state.latencyMs = ms; },
+    get connections() { return sockets.size; },
+    get hangups() { return state.hangups; },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
