@@ -11,5 +11,18 @@ export interface AppEnv {
     requestId: string;
     /** Set on authenticated routes when auth is on; absent when it is off. */
     client?: ApiClient;
+    /** Per-vendor outcome of a /conversations request, for its log line. */
+    outcome?: VendorOutcome[];
   };
+}
+
+/** One vendor's part in a request, as logged. */
+export interface VendorOutcome {
+  vendor: string;
+  status: 'ok' | 'error' | 'skipped';
+  code?: string;
+  fetched: number;
+  dropped: number;
+  retries: number;
+  ms: number;
 }

@@ -48,7 +48,21 @@ export function createApp(deps: AppDeps) {
     await next();
     c.header('x-request-id', id);
     const client = c.get('client');
-    deps.logger.info({ requestId: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), ...(client ? { clientId: client.id } : {}) }, 'request');
+    const vendors = c.get('outcome');
+    const line = {
+      requestId: id,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+      ...(client ? { clientId: client.id } : {}),
+      ...(vendors ? { vendors } : {}),
+    };
+    deps.logger.info(line, 'request');
+    // Items a vendor sent that could not be mapped are dropped from the page: say so once per request.
+    for (const v of vendors ?? []) {
+      if (v.dropped > 0) deps.logger.warn({ requestId: id, vendor: v.vendor, dropped: v.dropped }, 'dropped vendor items that could not be mapped (no id or unreadable timestamp)');
+    }
   });
   app.use(inputLimits(inbound));
   // Every client-facing route is guarded here (add future ones, e.g. /vendors/*, to this list).

@@ -53,6 +53,18 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps) {
     async (c) => {
       const query = toQuery(c.req.valid('query'), c.get('client'));
       const result = await listConversations(query, deps, { signal: c.req.raw.signal, requestId: c.get('requestId') });
+      c.set(
+        'outcome',
+        result.sources.map((s) => ({
+          vendor: s.vendor,
+          status: s.status,
+          ...(s.error ? { code: s.error.code } : {}),
+          fetched: s.fetched,
+          dropped: s.dropped,
+          retries: s.retries,
+          ms: s.latencyMs,
+        })),
+      );
       return c.json(result);
     },
   );

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createCursorCodec, CursorError, type CursorState } from '../../src/merge/cursor.js';
 
@@ -54,5 +55,18 @@ describe('cursor codec', () => {
     expect(codec.decode(cursor).offset).toBe(20);
     now += 2_000;
     expect(() => codec.decode(cursor)).toThrowError(/expired/);
+  });
+
+  it('refuses any string that is not a cursor it issued, and any mutation of one, with CursorError only', () => {
+    const codec = createCursorCodec('secret-secret-secret', 3600);
+    const real = codec.encode(state);
+    const mutation = fc.tuple(fc.nat({ max: real.length - 1 }), fc.string({ minLength: 1, maxLength: 3 })).map(([i, s]) => real.slice(0, i) + s + real.slice(i + 1));
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.base64String(), fc.string({ unit: 'binary' }), mutation), (s) => {
+        fc.pre(s !== real);
+        expect(() => codec.decode(s)).toThrowError(CursorError);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
