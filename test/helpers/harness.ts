@@ -85,7 +85,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     store,
     configDir: dir,
     // Tests that aren't about inbound limits shouldn't meet them (test/inbound sets its own).
-    env: { CLIENT_RATE_PER_MINUTE: '1000000', CLIENT_RATE_BURST: '100000', ...opts.env },
+    env: { CLIENT_RATE_PER_MINUTE: '1000000', CLIENT_RATE_BURST: '100000', UNCODIE_RATE_PER_MINUTE: '1000000', UNCODIE_RATE_BURST: '100000', ...opts.env },
     logger,
     simulators: registry,
     cursorSecret: opts.cursorSecret ?? 'test-secret-0123456789abcdef',
