@@ -71,7 +71,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     const vendors = compileVendors(config);
     const store = opts.store ?? memoryStore();
     const clock = opts.clock ?? systemClock;
-    const upstream = createUpstream({ store, clock });
+    const upstream = createUpstream({ store, clock, cacheMaxBytes: config.gateway.upstream.cacheMaxBytes });
     let secret = opts.cursorSecret;
     if (!secret) {
       secret = randomBytes(32).toString('base64url');

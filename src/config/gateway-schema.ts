@@ -26,6 +26,15 @@ export const retrySchema = z.strictObject({
 });
 export type RetryConfig = z.infer<typeof retrySchema>;
 
+/** Vendor response cache; `ttlMs: 0` turns it off (the default). */
+export const cacheSchema = z.strictObject({
+  /** How long a page stays fresh. */
+  ttlMs: z.coerce.number().int().min(0).default(0),
+  /** After that, how long a stale page may still answer while it is refreshed in the background. */
+  staleWhileRevalidateMs: z.coerce.number().int().min(0).default(0),
+});
+export type CacheConfig = z.infer<typeof cacheSchema>;
+
 /** A per-vendor circuit breaker. */
 export const breakerSchema = z.strictObject({
   /** Consecutive failed requests that open it. */
@@ -62,6 +71,9 @@ export const gatewaySchema = z.strictObject({
       maxResponseBytes: count.default(10 * 1024 * 1024),
       retry: retrySchema.default(retrySchema.parse({})),
       breaker: breakerSchema.default(breakerSchema.parse({})),
+      cache: cacheSchema.default(cacheSchema.parse({})),
+      /** Most bytes of vendor responses held by the cache, all vendors together. */
+      cacheMaxBytes: count.default(64 * 1024 * 1024),
     })
     .default({
       timeoutMs: 5000,
@@ -70,6 +82,8 @@ export const gatewaySchema = z.strictObject({
       maxResponseBytes: 10 * 1024 * 1024,
       retry: retrySchema.parse({}),
       breaker: breakerSchema.parse({}),
+      cache: cacheSchema.parse({}),
+      cacheMaxBytes: 64 * 1024 * 1024,
     }),
   inbound: z
     .strictObject({
@@ -97,6 +111,12 @@ export const gatewaySchema = z.strictObject({
       maxParams: count.default(30),
     })
     .default({ authRequired: false, clients: [], rateLimit: { perMinute: 600, burst: 60, maxWaitMs: 0 }, maxUrlLength: 10_240, maxParams: 30 }),
+  http: z
+    .strictObject({
+      /** Cache-Control on /conversations answers; with their ETag, `no-cache` lets clients revalidate cheaply. */
+      cacheControl: z.string().default('private, no-cache'),
+    })
+    .default({ cacheControl: 'private, no-cache' }),
   shutdown: z
     .strictObject({
       /** After SIGTERM/SIGINT, /readyz says 503 but new requests are still served this long (load balancers notice). */

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
-import { breakerSchema, rateLimitSchema, retrySchema } from './gateway-schema.js';
+import { breakerSchema, cacheSchema, rateLimitSchema, retrySchema } from './gateway-schema.js';
 
 const count = z.coerce.number().int().positive();
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
@@ -164,6 +164,8 @@ export const vendorSchema = z.strictObject({
   retry: retrySchema.optional(),
   /** Overrides gateway.yaml's upstream.breaker for this vendor. */
   breaker: breakerSchema.optional(),
+  /** Overrides gateway.yaml's upstream.cache for this vendor. */
+  cache: cacheSchema.optional(),
   auth: authSchema.default({ type: 'none' }),
   request: z.strictObject({
     query: z.record(z.string(), fixedParam).default({}),

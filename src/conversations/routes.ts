@@ -1,12 +1,14 @@
 /** The /conversations route: validate the query (or decode the cursor), then list. */
+import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
+import { etag } from 'hono/etag';
 import { zValidator } from '@hono/zod-validator';
 import type { GatewayConfig } from '../config/gateway-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import { CursorError } from '../merge/cursor.js';
 import type { Query } from '../model/query.js';
 import { buildQuerySchema, crossFieldProblems, toInvalidParams, type QueryParams } from './query-schema.js';
-import { listConversations, type ListDeps } from './list.js';
+import { listConversations, type ListDeps, type ListResult } from './list.js';
 import type { ApiClient, AppEnv } from '../app-env.js';
 import { allowedVendors, checkCursorVendors } from '../inbound/vendors.js';
 
@@ -46,6 +48,7 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps) {
 
   return new Hono<AppEnv>().get(
     '/',
+    etag(),
     zValidator('query', schema, (result, c) => {
       const problems = [...(result.success ? [] : toInvalidParams(result.error)), ...crossFieldProblems(c.req.query())];
       if (problems.length > 0) throw invalidRequest(problems);
@@ -65,7 +68,15 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps) {
           ms: s.latencyMs,
         })),
       );
+      // The ETag covers what the page says, not how it was fetched (latencies, cursor timestamps).
+      c.header('etag', pageTag(result));
+      c.header('cache-control', gateway.http.cacheControl);
       return c.json(result);
     },
   );
+}
+
+function pageTag(r: ListResult): string {
+  const stable = { data: r.data, total: r.total, hasMore: r.hasMore, partial: r.partial, sources: r.sources.map((s) => [s.vendor, s.status, s.error?.code]) };
+  return `W/"${createHash('sha1').update(JSON.stringify(stable)).digest('base64url')}"`;
 }

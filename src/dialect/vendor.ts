@@ -2,7 +2,7 @@
  * compileVendor: one vendor's validated YAML → plain functions and facts the pipeline uses. This is the
  * only place config is interpreted; nothing downstream looks at YAML again.
  */
-import type { BreakerConfig, GatewayConfig, RateLimitConfig, RetryConfig } from '../config/gateway-schema.js';
+import type { BreakerConfig, CacheConfig, GatewayConfig, RateLimitConfig, RetryConfig } from '../config/gateway-schema.js';
 import type { FilterSpec, VendorConfig } from '../config/vendor-schema.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
 import { FILTER_NAMES, TIME_FILTERS, type FilterName, type OrderDir, type OrderField } from '../model/query.js';
@@ -52,6 +52,7 @@ export interface CompiledVendor {
   readonly maxResponseBytes: number;
   readonly retry: RetryConfig;
   readonly breaker: BreakerConfig;
+  readonly cache: CacheConfig;
   /** Outbound budget, when the vendor has one. */
   readonly rateLimit: RateLimitConfig | undefined;
   readonly simulator: string | undefined;
@@ -177,6 +178,7 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
     maxResponseBytes: g.upstream.maxResponseBytes,
     retry: v.retry ?? g.upstream.retry,
     breaker: v.breaker ?? g.upstream.breaker,
+    cache: v.cache ?? g.upstream.cache,
     rateLimit: v.rateLimit,
     simulator: v.simulator,
     filters,

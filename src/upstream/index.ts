@@ -1,16 +1,18 @@
 /**
- * The upstream stack, outermost first: breaker → retry → (429 memory, outbound budget) → transport.
- * Each layer is a small Upstream around the next, like undici's interceptors.
+ * The upstream stack, outermost first: cache (single-flight) → breaker → retry → (429 memory, outbound
+ * budget) → transport. Each layer is a small Upstream around the next, like undici's interceptors.
  */
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
+import { withCache } from './cache.js';
 import { createTransport, type Upstream } from './client.js';
 import { withBreaker, withRateLimits } from './guard.js';
 import { withRetry } from './retry.js';
 
-export function createUpstream(deps: { store: StateStore; clock: Clock; transport?: Upstream }): Upstream {
+export function createUpstream(deps: { store: StateStore; clock: Clock; cacheMaxBytes?: number; transport?: Upstream }) {
   const transport = deps.transport ?? createTransport();
-  return withBreaker(withRetry(withRateLimits(transport, deps.store, deps.clock), deps.clock), deps.store, deps.clock);
+  const guarded = withBreaker(withRetry(withRateLimits(transport, deps.store, deps.clock), deps.clock), deps.store, deps.clock);
+  return withCache(guarded, deps.clock, { maxBytes: deps.cacheMaxBytes ?? 64 * 1024 * 1024 });
 }
 
 export { UpstreamError, type Upstream, type CallOptions } from './client.js';
