@@ -41,7 +41,7 @@ export function participate(p: VendorPlan, v: CompiledVendor, q: Query, ctx: Fet
       return false;
     }
     if (!localFilter(i)) return false;
-    matched.add(i.conversation.id);
+    matched.add(i.id);
     return true;
   };
   const streamOpts = { orderBy: q.orderBy, orderDir: q.orderDir, ...(q.after ? { after: q.after } : {}) };

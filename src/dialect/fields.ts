@@ -105,7 +105,7 @@ function compileObject<K extends string>(
   spec: { from?: string; fields: Partial<Record<K, ValueSpec>>; whenInclude?: 'messages' | 'raw' } | undefined,
   kinds: Record<K, Kind>,
   at: string,
-): ((item: unknown, opts: MapOptions) => Record<K, unknown> | null | typeof BAD_TIME) {
+): ((item: unknown, opts: MapOptions) => Record<K, unknown> | null) {
   if (!spec) return () => null;
   const base: Getter = spec.from ? compilePath(spec.from) : (d) => d;
   const readers = (Object.keys(kinds) as K[]).map((k) => [k, compileValue(spec.fields[k], kinds[k], `${at}.fields.${k}`)] as const);
@@ -117,8 +117,9 @@ function compileObject<K extends string>(
     const out = {} as Record<K, unknown>;
     let any = false;
     for (const [k, read] of readers) {
-      const v = read(src, opts);
-      if (v === BAD_TIME) return BAD_TIME;
+      const r = read(src, opts);
+      // A nested timestamp orders nothing: unreadable, it is shown as null rather than dropping the item.
+      const v = r === BAD_TIME ? null : r;
       out[k] = v;
       if (v !== null) any = true;
     }
@@ -152,47 +153,70 @@ export function compileFields(vendor: string, f: FieldsConfig): ItemMapper {
   const messages = compileMessages(f.messages, `${at}.messages`);
   const prefix = `${vendor}:`;
 
-  return (raw, opts) => {
-    const ext = externalId(raw, opts);
-    if (typeof ext !== 'string' || ext === '') return { drop: 'no id' };
-    const times = [createdAt(raw, opts), updatedAt(raw, opts), lastActivityAt(raw, opts), closedAt(raw, opts)];
-    if (times.includes(BAD_TIME)) return { drop: 'unreadable timestamp' };
-    const [created, updated, active, closed] = times as (number | null)[];
-    const last = lastMessage(raw, opts);
-    const ag = agent(raw, opts);
-    const ct = contact(raw, opts);
-    const msgs = messages ? messages(raw, opts) : undefined;
-    if (last === BAD_TIME || ag === BAD_TIME || ct === BAD_TIME || msgs === BAD_TIME) return { drop: 'unreadable timestamp' };
-
+  const build = (m: MappedItem): Conversation => {
+    const { raw, opts } = m;
+    const last = lastMessage(raw, opts) as Record<'text' | 'author' | 'createdAt', unknown> | null;
     const conversation: Conversation = {
-      id: prefix + ext,
+      id: m.id,
       vendor,
-      externalId: ext,
+      externalId: m.externalId,
       title: title(raw, opts) as string | null,
       status: status(raw, opts) as Conversation['status'],
       channel: channel(raw, opts) as string | null,
-      createdAt: toIso(created),
-      updatedAt: toIso(updated),
-      lastActivityAt: toIso(active),
-      closedAt: toIso(closed),
+      createdAt: toIso(m.times.createdAt),
+      updatedAt: toIso(m.times.updatedAt),
+      lastActivityAt: toIso(m.times.lastActivityAt),
+      closedAt: toIso(m.closedAt),
       handledBy: handledBy(raw, opts) as Conversation['handledBy'],
-      agent: ag as Conversation['agent'],
-      contact: ct as Conversation['contact'],
+      agent: agent(raw, opts) as Conversation['agent'],
+      contact: contact(raw, opts) as Conversation['contact'],
       messageCount: messageCount(raw, opts) as number | null,
-      lastMessage: last ? { ...(last as object), createdAt: toIso(last.createdAt) } as Conversation['lastMessage'] : null,
+      lastMessage: last ? ({ ...last, createdAt: toIso(last.createdAt) } as Conversation['lastMessage']) : null,
     };
-    if (opts.messages && msgs !== undefined) conversation.messages = msgs;
+    if (opts.messages && messages) conversation.messages = messages(raw, opts);
     if (opts.raw) conversation.raw = raw;
-    return {
-      conversation,
-      times: { createdAt: created ?? null, updatedAt: updated ?? null, lastActivityAt: active ?? null },
-      keys: {
-        leadId: leadId(raw, opts) as string | null,
-        visitorId: visitorId(raw, opts) as string | null,
-        userId: userId(raw, opts) as string | null,
-      },
-    };
+    return conversation;
   };
+  const keys = (raw: unknown, opts: MapOptions): Item['keys'] => ({
+    leadId: leadId(raw, opts) as string | null,
+    visitorId: visitorId(raw, opts) as string | null,
+    userId: userId(raw, opts) as string | null,
+  });
+
+  // Only what ordering and dropping need is read up front; the rest when the item is shown or filtered.
+  return (raw, opts) => {
+    const ext = externalId(raw, opts);
+    if (typeof ext !== 'string' || ext === '') return { drop: 'no id' };
+    const created = createdAt(raw, opts);
+    const updated = updatedAt(raw, opts);
+    const active = lastActivityAt(raw, opts);
+    const closed = closedAt(raw, opts);
+    if (created === BAD_TIME || updated === BAD_TIME || active === BAD_TIME || closed === BAD_TIME) return { drop: 'unreadable timestamp' };
+    const times = { createdAt: created as number | null, updatedAt: updated as number | null, lastActivityAt: active as number | null };
+    return new MappedItem(prefix + ext, ext, times, closed as number | null, raw, opts, build, keys);
+  };
+}
+
+/** An item whose public shape is built on first use and then kept. */
+class MappedItem implements Item {
+  private shape: Conversation | undefined;
+  private scope: Item['keys'] | undefined;
+  constructor(
+    readonly id: string,
+    readonly externalId: string,
+    readonly times: Item['times'],
+    readonly closedAt: number | null,
+    readonly raw: unknown,
+    readonly opts: MapOptions,
+    private readonly build: (m: MappedItem) => Conversation,
+    private readonly readKeys: (raw: unknown, opts: MapOptions) => Item['keys'],
+  ) {}
+  get conversation(): Conversation {
+    return (this.shape ??= this.build(this));
+  }
+  get keys(): Item['keys'] {
+    return (this.scope ??= this.readKeys(this.raw, this.opts));
+  }
 }
 
 function compileMessages(spec: FieldsConfig['messages'], at: string) {
@@ -200,14 +224,13 @@ function compileMessages(spec: FieldsConfig['messages'], at: string) {
   const each = compilePath(spec.each);
   const one = compileObject({ fields: spec.fields }, MESSAGE, at);
   const when = spec.whenInclude;
-  return (raw: unknown, opts: MapOptions): Message[] | null | typeof BAD_TIME => {
+  return (raw: unknown, opts: MapOptions): Message[] | null => {
     if (when && !opts[when]) return null;
     const list = each(raw);
     if (!Array.isArray(list)) return null;
     const out: Message[] = [];
     for (const m of list) {
       const v = one(m, opts);
-      if (v === BAD_TIME) return BAD_TIME;
       if (v) out.push({ ...(v as Omit<Message, 'createdAt'>), createdAt: toIso(v.createdAt) });
     }
     return out;

@@ -151,8 +151,8 @@ export async function readWhole(f: VendorFetcher): Promise<Item[]> {
   const add = (page: SourcePage) => {
     for (const item of page.entries) {
       // Offset paging over moving data can repeat an item across pages.
-      if (item && !seen.has(item.conversation.id)) {
-        seen.add(item.conversation.id);
+      if (item && !seen.has(item.id)) {
+        seen.add(item.id);
         items.push(item);
       }
     }

@@ -28,4 +28,4 @@ export function compareTimes(dir: OrderDir): (a: number | null, b: number | null
   return (a, b) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : (a - b) * sign);
 }
 
-export const keyOf = (item: Item, field: OrderField): SortKey => ({ time: item.times[field], id: item.conversation.id });
+export const keyOf = (item: Item, field: OrderField): SortKey => ({ time: item.times[field], id: item.id });

@@ -88,7 +88,7 @@ export function orderedStream(vendor: string, source: PageSource, opts: StreamOp
       throw new OrderViolation(`items arrived out of ${opts.orderBy} ${opts.orderDir} order`);
     }
     lastTime = t;
-    const id = item.conversation.id;
+    const id = item.id;
     if (seen.has(id)) return; // offset paging over moving data can repeat an item
     seen.add(id);
     if (!opts.accept(item)) return;

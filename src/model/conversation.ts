@@ -31,13 +31,17 @@ export interface Conversation {
 }
 
 /**
- * A conversation as it travels through the pipeline: the public shape plus what ordering and local
- * filtering need, computed once when the item is mapped (never re-parsed per comparison).
+ * A conversation as it travels through the pipeline: its id and instants (all that ordering needs, read
+ * when the item arrives) and the public shape, built only when something asks for it — a page holds a
+ * few items, while a vendor read whole may send thousands.
  */
 export interface Item {
-  conversation: Conversation;
+  /** `<vendor>:<vendor's id>`, the tie-breaker of the total order. */
+  readonly id: string;
   /** Epoch milliseconds per orderable field; null when the vendor gave none. */
-  times: { createdAt: number | null; updatedAt: number | null; lastActivityAt: number | null };
+  readonly times: { createdAt: number | null; updatedAt: number | null; lastActivityAt: number | null };
+  /** The public shape (built on first access, then kept). */
+  readonly conversation: Conversation;
   /** Scope keys that are filterable but not part of the public shape (lead, visitor, user). */
-  keys: { leadId: string | null; visitorId: string | null; userId: string | null };
+  readonly keys: { leadId: string | null; visitorId: string | null; userId: string | null };
 }

@@ -9,6 +9,7 @@ import { OrderViolation, orderedStream, sortedStream, type PageSource, type Sour
 
 function item(vendor: string, id: string, t: number | null): Item {
   return {
+    id: `${vendor}:${id}`,
     conversation: {
       id: `${vendor}:${id}`, vendor, externalId: id, title: null, status: null, channel: null,
       createdAt: null, updatedAt: null, lastActivityAt: t === null ? null : new Date(t).toISOString(), closedAt: null,
