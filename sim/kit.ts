@@ -57,6 +57,8 @@ export interface Simulator {
   readonly connections: number;
   /** Connections the client closed (e.g. when it gave up on a pending answer). */
   readonly hangups: number;
+  /** Most requests in progress at once since the last reset (to see what a client sends concurrently). */
+  peakInFlight: number;
   close(): Promise<void>;
 }
 
@@ -76,12 +78,16 @@ export async function startSimulator(behaviour: VendorBehaviour, opts: Simulator
     fault: opts.fault ?? null,
     latencyMs: opts.latencyMs ?? 0,
     hangups: 0,
+    inFlight: 0,
+    peak: 0,
   };
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim.local');
     const simReq: SimRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers };
     state.calls.push(simReq);
+    state.peak = Math.max(state.peak, ++state.inFlight);
+    res.on('close', () => state.inFlight--);
     const answer = () => respond(behaviour, state.fault, simReq, state.data, res);
     if (state.latencyMs > 0) setTimeout(answer, state.latencyMs);
     else answer();
@@ -110,6 +116,8 @@ export async function startSimulator(behaviour: VendorBehaviour, opts: Simulator
     set latencyMs(ms) { state.latencyMs = ms; },
     get connections() { return sockets.size; },
     get hangups() { return state.hangups; },
+    get peakInFlight() { return state.peak; },
+    set peakInFlight(n) { state.peak = n; },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

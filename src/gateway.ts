@@ -13,6 +13,7 @@ import type { Env } from './config/interpolate.js';
 import type { VendorConfig } from './config/vendor-schema.js';
 import type { CompiledVendor } from './dialect/vendor.js';
 import { createCursorCodec } from './merge/cursor.js';
+import { totalHints } from './fanout/source.js';
 import { createUpstream, type Upstream } from './upstream/index.js';
 import { systemClock, type Clock } from './state/clock.js';
 import { memoryStore, type StateStore } from './state/store.js';
@@ -78,7 +79,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
       opts.logger.warn({}, 'CURSOR_SECRET is unset: using a random one, so cursors stop working when this process restarts');
     }
     const cursors = createCursorCodec(secret, config.gateway.cursor.ttlSeconds);
-    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock, ...(opts.ready ? { ready: opts.ready } : {}) });
+    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock, hints: totalHints(), ...(opts.ready ? { ready: opts.ready } : {}) });
     return {
       app,
       store,

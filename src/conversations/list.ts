@@ -11,7 +11,7 @@ import { planQuery, type Plan, type VendorPlan } from '../plan/plan.js';
 import type { CursorCodec } from '../merge/cursor.js';
 import { mergePage, StreamFailure, type MergedPage } from '../merge/merge.js';
 import { keyOf } from '../merge/order.js';
-import type { FetchContext } from '../fanout/source.js';
+import type { FetchContext, TotalHints } from '../fanout/source.js';
 import type { Upstream } from '../upstream/client.js';
 import type { Clock } from '../state/clock.js';
 import { participate, toFailure, type Participant } from './participant.js';
@@ -61,6 +61,7 @@ export interface ListDeps {
   upstream: Upstream;
   cursors: CursorCodec;
   clock: Clock;
+  hints?: TotalHints;
 }
 
 export interface RequestContext {
@@ -79,6 +80,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     requestId: ctx.requestId,
     map: { messages: q.include.includes('messages'), raw: q.include.includes('raw') },
     clock: deps.clock,
+    ...(deps.hints ? { hints: deps.hints } : {}),
   };
   const byName = new Map(included.map((v) => [v.name, v]));
   const participants: Participant[] = [];

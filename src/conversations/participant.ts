@@ -74,7 +74,7 @@ export function participate(p: VendorPlan, v: CompiledVendor, q: Query, ctx: Fet
   let matches: Promise<Item[]> | undefined;
   let count: number | null = null;
   const load = () =>
-    (matches ??= readWhole(fetcher).then((items) => {
+    (matches ??= readWhole(fetcher, ctx.hints).then((items) => {
       const m = items.filter(accept);
       count = m.length;
       return m;

@@ -9,6 +9,7 @@ import type { MapOptions } from '../dialect/fields.js';
 import type { Item } from '../model/conversation.js';
 import type { VendorPosition } from '../model/query.js';
 import type { PageSource, SourcePage } from '../merge/stream.js';
+import { LRUCache } from 'lru-cache';
 import { UpstreamError, type Upstream } from '../upstream/client.js';
 import type { Clock } from '../state/clock.js';
 
@@ -34,6 +35,8 @@ export interface FetchContext {
   requestId: string;
   map: MapOptions;
   clock: Clock;
+  /** Totals seen before, so whole reads can ask for every page at once. */
+  hints?: TotalHints;
 }
 
 interface Fetched {
@@ -48,11 +51,15 @@ export class VendorFetcher {
   private readonly deadlineAt: number;
   private readonly signal: AbortSignal;
 
+  /** Identifies this vendor and query (paging aside), for total hints. */
+  readonly hintKey: string;
+
   constructor(
     readonly vendor: CompiledVendor,
     private readonly params: readonly [string, string][],
     private readonly ctx: FetchContext,
   ) {
+    this.hintKey = `${vendor.name} ${vendor.origin} ${new URLSearchParams([...params]).toString()}`;
     this.deadline = AbortSignal.timeout(vendor.timeoutMs);
     this.deadlineAt = ctx.clock.now() + vendor.timeoutMs;
     this.signal = AbortSignal.any([ctx.signal, this.deadline]);
@@ -137,10 +144,18 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
 }
 
 /**
- * Every item of a vendor that can't order for us, up to its cap. Offset paging with a known total fetches
- * the remaining pages a few at a time instead of one after another.
+ * Totals last seen per vendor and query, so a vendor read whole by offsets can be asked for all its pages
+ * at once: one round trip instead of "first page, then the rest". Bounded; a wrong hint only costs a call.
  */
-export async function readWhole(f: VendorFetcher): Promise<Item[]> {
+export type TotalHints = LRUCache<string, number>;
+export const totalHints = (): TotalHints => new LRUCache<string, number>({ max: 5_000 });
+
+/**
+ * Every item of a vendor that can't order for us, up to its cap. Offset paging fetches its pages
+ * concurrently: all expected pages at once when a total hint exists, else the rest once the first page has
+ * told the total.
+ */
+export async function readWhole(f: VendorFetcher, hints?: TotalHints): Promise<Item[]> {
   const v = f.vendor;
   const paging = v.paging;
   const size = paging.maxPageSize;
@@ -159,20 +174,44 @@ export async function readWhole(f: VendorFetcher): Promise<Item[]> {
     if (f.stats.fetched > v.maxItems) throw tooMany();
   };
 
-  let token: Token | undefined = paging.first();
-  const first = await f.fetch(token, size, 0);
-  add(first.page);
-  if (first.facts.total !== null && first.facts.total > v.maxItems) throw tooMany();
-  if (paging.style === 'offset' && first.facts.total !== null && first.facts.count === size) {
-    const offsets: number[] = [];
-    for (let o = size; o < first.facts.total; o += size) offsets.push(o);
-    for (let i = 0; i < offsets.length; i += WHOLE_READ_CONCURRENCY) {
-      const batch = await Promise.all(offsets.slice(i, i + WHOLE_READ_CONCURRENCY).map((o) => f.fetch(o, size, 0)));
-      for (const b of batch) add(b.page);
+  if (paging.style === 'offset') {
+    const key = f.hintKey;
+    const hinted = hints?.get(key);
+    const cap = Math.ceil(v.maxItems / size) * size;
+    const upTo = (total: number) => Array.from({ length: Math.ceil(Math.min(total, cap + 1) / size) }, (_, i) => i * size);
+    const asked = new Set<number>();
+    const fetchAll = async (offsets: number[]) => {
+      const todo = offsets.filter((o) => !asked.has(o));
+      for (const o of todo) asked.add(o);
+      for (let i = 0; i < todo.length; i += WHOLE_READ_CONCURRENCY) {
+        const batch = await Promise.all(todo.slice(i, i + WHOLE_READ_CONCURRENCY).map((o) => f.fetch(o, size, 0)));
+        for (const b of batch) add(b.page);
+        const total = batch.find((b) => b.facts.total !== null)?.facts.total;
+        if (total !== undefined && total !== null) {
+          hints?.set(key, total);
+          if (total > v.maxItems) throw tooMany();
+        }
+      }
+    };
+    await fetchAll(upTo(Math.max(1, hinted ?? 1)));
+    const total = hints?.get(key) ?? null;
+    if (total !== null) await fetchAll(upTo(total));
+    else if (items.length >= size) {
+      // No total: walk on until a short page.
+      let offset = Math.max(...asked) + size;
+      for (;;) {
+        const next = await f.fetch(offset, size, 0);
+        add(next.page);
+        if (next.facts.count < size) break;
+        offset += size;
+      }
     }
     return items;
   }
-  let facts = first.facts;
+
+  let token: Token | undefined = paging.first();
+  let facts = (await f.fetch(token, size, 0).then((r) => (add(r.page), r))).facts;
+  if (facts.total !== null && facts.total > v.maxItems) throw tooMany();
   while ((token = paging.next(token, size, facts)) !== undefined) {
     const next = await f.fetch(token, size, 0);
     add(next.page);
@@ -182,4 +221,4 @@ export async function readWhole(f: VendorFetcher): Promise<Item[]> {
 }
 
 /** Calls in flight at once to one vendor while reading it whole. */
-const WHOLE_READ_CONCURRENCY = 4;
+const WHOLE_READ_CONCURRENCY = 8;
