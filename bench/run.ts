@@ -1,0 +1,276 @@
+/**
+ * npm run bench [-- --quick] [--latency 20] [--slow 200] [--sizes siteassist=12000,uncodie=300,superagentes=300]
+ *                 [--connections 20] [--depth-connections 4] [--profile]
+ *
+ * Starts the seed vendors' simulators here, the gateway, the floor and the naive aggregator as child
+ * processes, and measures them side by side per scenario. --quick (< 60 s) writes bench/results.json; the
+ * full run also writes BENCHMARKS.md and bench/chart.svg, and a CPU profile of the gateway's first page.
+ */
+import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Agent, request } from 'undici';
+import { renderChart } from './chart.js';
+import { measure, probe, round, type LoadOptions, type Measurement } from './measure.js';
+import { profileFirstPage, type ProfileSummary } from './profile.js';
+import { evaluateTargets, renderReport, type Scenario } from './report.js';
+import { ROOT, startFloor, startGateway, startNaive, stopAll, type System } from './systems.js';
+import { startVendors, type VendorSet } from './vendors.js';
+import type { FloorUpstream } from './floor.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    latency: { type: 'string', default: '20' },
+    slow: { type: 'string', default: '200' },
+    sizes: { type: 'string', default: 'siteassist=12000,uncodie=300,superagentes=300' },
+    connections: { type: 'string', default: '20' },
+    'depth-connections': { type: 'string', default: '4' },
+    profile: { type: 'boolean' },
+  },
+});
+const quick = values.quick;
+const latencyMs = Number(values.latency);
+const slowMs = Number(values.slow);
+const sizes = Object.fromEntries(values.sizes.split(',').map((p) => p.split('=')).map(([k, v]) => [k!, Number(v)]));
+const C = Number(values.connections);
+// Rows that cost a lot per request (deep pages, the naive aggregator) run with fewer connections: with 20,
+// a 2-CPU machine would only measure the naive aggregator's queue.
+const CD = Number(values['depth-connections']);
+const load: LoadOptions = quick ? { connections: C, durationS: 1, maxS: 4 } : { connections: C, durationS: 10, maxS: 30 };
+const depth = { connections: CD };
+const withProfile = values.profile ?? !quick;
+const LIMIT = 10;
+const DEPTHS = [0, 100, 1_000, 10_000];
+const CURSOR_DEPTH = 10_000;
+const started = performance.now();
+const log = (msg: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+
+const vendors = await startVendors({ configDir: join(ROOT, 'config'), latencyMs, sizes });
+const systems: (System | undefined)[] = [];
+try {
+  await main(vendors);
+} finally {
+  await stopAll(systems);
+  await vendors.close();
+}
+
+async function main(v: VendorSet): Promise<void> {
+  log(`simulators up (${v.names.map((n) => `${n} ${v.sims.get(n)!.data.length}`).join(', ')}, ${latencyMs} ms)`);
+  const [gateway, cached, naive] = await Promise.all([
+    startGateway({ vendorEnv: v.env, cacheTtlMs: 0 }),
+    startGateway({ vendorEnv: v.env, cacheTtlMs: 5_000 }),
+    startNaive(v.env),
+  ]);
+  systems.push(gateway, cached, naive);
+  log('gateway, gateway (cache on) and naive up');
+
+  // Single flight first, while the cached gateway has seen nothing.
+  const singleFlight = await burst(cached, `/conversations?limit=${LIMIT}`, 50, v);
+  log(`single flight: ${JSON.stringify(singleFlight.maxPerRequest)} calls per identical upstream request`);
+
+  // What the gateway's first page asks of each vendor: the floor replays exactly that.
+  const first = `/conversations?limit=${LIMIT}`;
+  const explain = (await (await request(`${gateway.url}${first}&explain=true`)).body.json()) as { plan: { vendor: string; read: string }[] };
+  const lazy = explain.plan.filter((p) => p.read === 'lazy').map((p) => p.vendor);
+  v.reset();
+  await probe(gateway.url + first);
+  const upstreams: FloorUpstream[] = [...v.sims].flatMap(([, sim]) =>
+    sim.calls.map((c) => ({
+      origin: sim.url,
+      path: `${c.path}?${c.query.toString()}`,
+      headers: Object.fromEntries(
+        Object.entries(c.headers)
+          .filter(([k]) => !['host', 'connection', 'x-request-id', 'content-length'].includes(k))
+          .map(([k, val]) => [k, Array.isArray(val) ? val.join(', ') : String(val)]),
+      ),
+    })),
+  );
+  const floor = await startFloor(upstreams);
+  systems.push(floor);
+  log(`floor up, replaying ${upstreams.length} upstream requests`);
+
+  const scenarios: Scenario[] = [];
+  const run = async (s: Omit<Scenario, 'rows'>, jobs: [System, string, Partial<LoadOptions>?][]) => {
+    const rows: Measurement[] = [];
+    for (const [sys, path, o] of jobs) {
+      rows.push(await measure(sys, path, v, { ...load, ...o }));
+      const r = rows.at(-1)!;
+      log(`${s.id}: ${sys.name} ${path.slice(0, 60)} p50 ${r.p50} ms, ${r.rps} req/s, ${r.upstreamPerResponse} calls & ${r.itemsPerResponse} items per response`);
+    }
+    scenarios.push({ ...s, rows });
+    return rows;
+  };
+
+  // 1. First page: latency alone (one connection), then throughput.
+  const direct = await vendorP50(upstreams, v, quick ? 15 : 200);
+  const [gw1, floor1] = await run({ id: 'first-page-latency', title: 'First page, one connection (latency)' }, [
+    [gateway, first, { connections: 1 }],
+    [floor, first, { connections: 1 }],
+  ]);
+  const [gwN, floorN] = await run({ id: 'first-page', title: `First page, ${C} connections (throughput)` }, [
+    [gateway, first],
+    [floor, first],
+    [cached, first],
+  ]);
+
+  // 2. Page depth by offset, at fewer connections (0 included, so the series has one load level).
+  const deep: Record<number, { gateway: Measurement; naive?: Measurement }> = {};
+  for (const offset of DEPTHS) {
+    const path = `/conversations?limit=${LIMIT}&offset=${offset}`;
+    // The naive aggregator reads everything at every depth: the quick run measures it at 1,000 only.
+    const withNaive = !quick || offset === 1_000;
+    const [g, n] = await run({ id: `offset-${offset}`, title: offset === 0 ? 'Offset 0 (first page)' : `Offset ${offset.toLocaleString('en')}` }, [
+      [gateway, path, depth],
+      ...(withNaive ? [[naive, path, depth] as [System, string, Partial<LoadOptions>]] : []),
+    ]);
+    deep[offset] = { gateway: g!, ...(n ? { naive: n } : {}) };
+  }
+
+  // 3. A cursor walk to depth 10,000 (pages of 100), then the page there, measured.
+  const walk = await cursorWalk(gateway, CURSOR_DEPTH, v);
+  log(`cursor walk: ${walk.pages} pages in ${walk.seconds} s`);
+  const [cursorRow] = await run({ id: 'cursor-10k', title: `Cursor page at depth ${CURSOR_DEPTH.toLocaleString('en')} (limit ${LIMIT})` }, [
+    [gateway, `/conversations?cursor=${walk.cursor}&limit=${LIMIT}`, depth],
+  ]);
+
+  // 4. Filters: pushed down vs checked locally (SiteAssist alone: it pushes status, checks search here).
+  await run(
+    { id: 'filters', title: 'Filters on SiteAssist, limit 100: pushed down (status) vs checked locally (search)' },
+    [
+      [gateway, '/conversations?vendor=siteassist&status=closed&limit=100', depth],
+      [gateway, '/conversations?vendor=siteassist&search=refund&limit=100', depth],
+    ],
+  );
+
+  // 5. One vendor slow.
+  const slowVendor = v.names.includes('superagentes') ? 'superagentes' : v.names[0]!;
+  v.setLatency(slowMs, slowVendor);
+  const [gwSlow] = await run({ id: 'slow-vendor', title: `First page, ${slowVendor} answering in ${slowMs} ms` }, [
+    [gateway, first],
+    [floor, first],
+    ...(quick ? [] : [[naive, first, depth] as [System, string, Partial<LoadOptions>]]),
+  ]);
+  v.setLatency(latencyMs);
+
+  // 6. Memory with 200 concurrent deep-page requests.
+  const [rss] = await run({ id: 'rss-200', title: '200 concurrent deep-page requests (offset 1,000)' }, [
+    [gateway, `/conversations?limit=${LIMIT}&offset=1000`, { connections: 200, durationS: quick ? 3 : 10 }],
+  ]);
+
+  const profile: ProfileSummary | null = withProfile ? await profileFirstPage(v, first, load) : null;
+
+  const pageSize = 100;
+  const vendorCount = v.names.length;
+  const lazyItems = (m: Measurement) => lazy.reduce((a, n) => a + (m.perVendor[n]?.items ?? 0), 0);
+  const d1k = deep[1_000]!;
+  const results = {
+    generatedAt: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    machine: { cpus: availableParallelism(), node: process.version },
+    setup: { latencyMs, slowMs, slowVendor, sizes, connections: C, depthConnections: CD, durationS: load.durationS, limit: LIMIT, lazyVendors: lazy, vendorPageSize: pageSize },
+    overheadP50: round(gw1!.p50 / direct.slowestP50),
+    throughputVsFloor: round(gwN!.rps / floorN!.rps),
+    deepPageSpeedupVsNaive: round(d1k.naive!.p50 / d1k.gateway.p50),
+    deepPageUpstreamItems: d1k.gateway.itemsPerResponse,
+    deepPageItemBound: 1_000 + LIMIT + vendorCount * pageSize,
+    cursorPageUpstreamItemsAtDepth10k: cursorRow!.itemsPerResponse,
+    cursorPageItemTarget: LIMIT + vendorCount * pageSize,
+    rssMbUnderLoad: rss!.peak.rssMb,
+    heapMbUnderLoad: rss!.peak.heapUsedMb,
+    singleFlightUpstreamCalls: singleFlight.maxPerRequest,
+    supplementary: {
+      gatewayP50FirstPageMs: gw1!.p50,
+      slowestVendorP50Ms: direct.slowestP50,
+      vendorP50Ms: direct.perVendor,
+      floorP50FirstPageMs: floor1!.p50,
+      overheadP50VsFloor: round(gw1!.p50 / floor1!.p50),
+      deepPageLazyVendorItems: lazyItems(d1k.gateway),
+      deepPageLazyItemBound: 1_000 + LIMIT + lazy.length * pageSize,
+      cursorPageLazyVendorItems: lazyItems(cursorRow!),
+      cursorPageLazyItemTarget: LIMIT + lazy.length * pageSize,
+      slowVendorGatewayP50Ms: gwSlow!.p50,
+      singleFlight,
+      cacheOnThroughputVsFloor: round(scenarios.find((s) => s.id === 'first-page')!.rows[2]!.rps / floorN!.rps),
+      cursorWalk: { pages: walk.pages, seconds: walk.seconds, pageSize: walk.pageSize, itemsPerPage: walk.itemsPerPage },
+    },
+    scenarios,
+    profile,
+  };
+  const targets = evaluateTargets(results);
+  await writeFile(join(ROOT, 'bench/results.json'), JSON.stringify({ ...results, targets }, null, 2) + '\n');
+  log('wrote bench/results.json');
+  if (!quick) {
+    await writeFile(join(ROOT, 'bench/chart.svg'), await renderChart(results));
+    await writeFile(join(ROOT, 'BENCHMARKS.md'), renderReport(results));
+    log('wrote BENCHMARKS.md and bench/chart.svg');
+  }
+  const { scenarios: _s, profile: _p, ...figures } = results;
+  console.log(JSON.stringify({ ...figures, targets, profile: profile ? { byArea: profile.byArea, topOurs: profile.topOurs.slice(0, 10) } : null }, null, 2));
+}
+
+/** p50 of each of the first page's upstream calls made directly, one at a time; per vendor its slowest call's. */
+async function vendorP50(upstreams: FloorUpstream[], v: VendorSet, rounds: number) {
+  const nameOf = new Map([...v.sims].map(([name, sim]) => [sim.url, name]));
+  const perVendor: Record<string, number> = {};
+  for (const u of upstreams) {
+    const times: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const t = performance.now();
+      await (await request(u.origin + u.path, { headers: u.headers })).body.dump();
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    const name = nameOf.get(u.origin) ?? u.origin;
+    perVendor[name] = round(Math.max(perVendor[name] ?? 0, times[Math.floor(times.length / 2)]!), 1);
+  }
+  return { perVendor, slowestP50: Math.max(...Object.values(perVendor)) };
+}
+
+/** N identical requests at once; how often each distinct upstream request was made. */
+async function burst(sys: System, path: string, n: number, v: VendorSet) {
+  v.reset();
+  const agent = new Agent({ connections: n });
+  const statuses = await Promise.all(
+    Array.from({ length: n }, async () => {
+      const res = await request(sys.url + path, { dispatcher: agent });
+      await res.body.dump();
+      return res.statusCode;
+    }),
+  );
+  await agent.close();
+  const perVendor: Record<string, { calls: number; distinct: number; maxPerRequest: number }> = {};
+  for (const [name, sim] of v.sims) {
+    const counts = new Map<string, number>();
+    for (const c of sim.calls) counts.set(`${c.path}?${c.query}`, (counts.get(`${c.path}?${c.query}`) ?? 0) + 1);
+    perVendor[name] = { calls: sim.calls.length, distinct: counts.size, maxPerRequest: Math.max(0, ...counts.values()) };
+  }
+  return {
+    requests: n,
+    ok: statuses.filter((s) => s === 200).length,
+    maxPerRequest: Math.max(...Object.values(perVendor).map((p) => p.maxPerRequest)),
+    perVendor,
+  };
+}
+
+/** Follows nextCursor with pages of 100 until `depth` items were returned; the cursor found there. */
+async function cursorWalk(sys: System, depth: number, v: VendorSet) {
+  const pageSize = 100;
+  const t = performance.now();
+  let path = `/conversations?limit=${pageSize}`;
+  let seen = 0;
+  let pages = 0;
+  v.reset();
+  const itemsPerPage: { depth: number; items: number; ms: number }[] = [];
+  for (;;) {
+    const before = Object.values(v.counters()).reduce((a, c) => a + c.items, 0);
+    const s = await probe(sys.url + path);
+    if (s.status !== 200 || !s.nextCursor) throw new Error(`cursor walk stopped at ${seen}: status ${s.status}`);
+    itemsPerPage.push({ depth: seen, items: Object.values(v.counters()).reduce((a, c) => a + c.items, 0) - before, ms: round(s.ms, 1) });
+    seen += pageSize;
+    pages++;
+    if (seen >= depth) return { cursor: encodeURIComponent(s.nextCursor), pages, seconds: round((performance.now() - t) / 1000, 1), pageSize, itemsPerPage };
+    path = `/conversations?cursor=${encodeURIComponent(s.nextCursor)}`;
+  }
+}
