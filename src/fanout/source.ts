@@ -114,15 +114,39 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
   const pages: Promise<Fetched | null>[] = [];
   let endPos: VendorPosition | null = null;
 
+  // Offset paging knows every page's token in advance: the pages the request surely needs (pageSize items
+  // deep) are asked for a few at a time instead of one after another.
+  const byOffset = paging.style === 'offset';
+  const startOffset = Number(start?.token ?? paging.first());
+  const offsetOf = (i: number) => {
+    let o = startOffset;
+    for (let k = 0; k < i; k++) o += sizeOf(k);
+    return o;
+  };
+  let planned = 1;
+  while (byOffset && offsetOf(planned) - startOffset < pageSize) planned++;
+  const early = new Map<number, Promise<Fetched>>();
+  const prefetch = (from: number) => {
+    for (let j = from; j < Math.min(planned, from + PREFETCH_WINDOW); j++) {
+      if (early.has(j)) continue;
+      const p = f.fetch(offsetOf(j), sizeOf(j), j === 0 ? (start?.skip ?? 0) : 0);
+      p.catch(() => undefined); // awaited (and its error seen) only if the stream gets that far
+      early.set(j, p);
+    }
+  };
+
   const load = (i: number): Promise<Fetched | null> => {
     const cached = pages[i];
     if (cached) return cached;
     const p = (async () => {
-      if (i === 0) return f.fetch(start?.token ?? paging.first(), first, start?.skip ?? 0);
+      if (byOffset) prefetch(i);
+      if (i === 0) return early.get(0) ?? f.fetch(start?.token ?? paging.first(), first, start?.skip ?? 0);
       const prev = await load(i - 1);
       if (!prev) return null;
       const next = paging.next(prev.page.token, prev.page.size, prev.facts);
       if (next === undefined) return null;
+      const pre = early.get(i);
+      if (pre && next === offsetOf(i)) return pre;
       return f.fetch(next, sizeOf(i), 0);
     })();
     pages[i] = p;
@@ -142,6 +166,9 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
     end: () => endPos,
   };
 }
+
+/** Pages of one vendor asked for at once when their tokens are known in advance. */
+const PREFETCH_WINDOW = 8;
 
 /**
  * Totals last seen per vendor and query, so a vendor read whole by offsets can be asked for all its pages
