@@ -12,6 +12,7 @@ import { GatewayError } from './errors/gateway-error.js';
 import { problemResponse } from './errors/problem.js';
 import { authIsOff, clientAuth } from './inbound/auth.js';
 import { inputLimits } from './inbound/limits.js';
+import { overloadGuard } from './inbound/overload.js';
 import { clientRateLimit } from './inbound/rate-limit.js';
 import type { StateStore } from './state/store.js';
 
@@ -68,7 +69,8 @@ export function createApp(deps: AppDeps) {
   // Every client-facing route is guarded here (add future ones, e.g. /vendors/*, to this list).
   const auth = clientAuth(inbound);
   const rateLimit = clientRateLimit(inbound, deps);
-  for (const path of ['/conversations/*']) app.use(path, auth, rateLimit);
+  const overload = overloadGuard(deps.gateway.http);
+  for (const path of ['/conversations/*']) app.use(path, auth, rateLimit, overload);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {

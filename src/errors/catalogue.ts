@@ -16,6 +16,7 @@ export const ERROR_CATALOGUE = {
   UPSTREAM_TOO_LARGE: { status: 502, title: 'A vendor sent more than the configured cap' },
   UPSTREAM_UNAVAILABLE: { status: 503, title: 'A vendor is unavailable' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'A vendor did not answer in time' },
+  OVERLOADED: { status: 503, title: 'The gateway is at capacity' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
