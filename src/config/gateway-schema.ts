@@ -116,11 +116,11 @@ export const gatewaySchema = z.strictObject({
       /** Cache-Control on /conversations answers; with their ETag, `no-cache` lets clients revalidate cheaply. */
       cacheControl: z.string().default('private, no-cache'),
       /** /conversations requests worked on at once; each holds vendor pages in memory. */
-      maxConcurrent: count.default(32),
+      maxConcurrent: count.default(16),
       /** Requests waiting for a turn; beyond, 503 OVERLOADED with Retry-After. */
       maxQueued: z.coerce.number().int().min(0).default(1000),
     })
-    .default({ cacheControl: 'private, no-cache', maxConcurrent: 32, maxQueued: 1000 }),
+    .default({ cacheControl: 'private, no-cache', maxConcurrent: 16, maxQueued: 1000 }),
   shutdown: z
     .strictObject({
       /** After SIGTERM/SIGINT, /readyz says 503 but new requests are still served this long (load balancers notice). */

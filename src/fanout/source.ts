@@ -110,7 +110,8 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
   const first = paging.fixedSize
     ? (start?.size ?? (sparse ? paging.maxPageSize : Math.min(pageSize, paging.maxPageSize)))
     : Math.min(pageSize, paging.maxPageSize);
-  const sizeOf = (i: number) => (paging.fixedSize ? first : Math.min(paging.maxPageSize, first * 2 ** i));
+  const grow = (i: number) => (paging.fixedSize ? first : Math.min(paging.maxPageSize, first * 2 ** i));
+  let sizeOf = grow;
   const pages: Promise<Fetched | null>[] = [];
   let endPos: VendorPosition | null = null;
 
@@ -125,6 +126,11 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
   };
   let planned = 1;
   while (byOffset && offsetOf(planned) - startOffset < pageSize) planned++;
+  if (planned > 1) {
+    // The last page the request surely needs asks for just the rest, so a deep page reads what it needs.
+    const rest = pageSize - (offsetOf(planned - 1) - startOffset);
+    sizeOf = (i) => (i === planned - 1 ? rest : grow(i));
+  }
   const early = new Map<number, Promise<Fetched>>();
   const prefetch = (from: number) => {
     for (let j = from; j < Math.min(planned, from + PREFETCH_WINDOW); j++) {
