@@ -5,6 +5,8 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   CONFIG_DIR: z.string().default('./config'),
+  /** Reload the config when a file in CONFIG_DIR changes (SIGHUP always reloads). */
+  CONFIG_WATCH: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** HMAC key for cursors; random per process when unset (cursors then die with the process). */
   CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

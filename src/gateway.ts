@@ -8,7 +8,7 @@ import { startSimulator } from '../sim/kit.js';
 import { createApp, type App, type Logger } from './app.js';
 import { checkAuthConfig } from './inbound/auth.js';
 import { compileVendors } from './config/compile.js';
-import { loadConfig, type LoadedConfig } from './config/load.js';
+import { ConfigError, formatProblem, loadConfig, type ConfigProblem, type LoadedConfig } from './config/load.js';
 import type { Env } from './config/interpolate.js';
 import type { VendorConfig } from './config/vendor-schema.js';
 import type { CompiledVendor } from './dialect/vendor.js';
@@ -39,63 +39,113 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
-  app: App;
-  store: StateStore;
-  config: LoadedConfig;
-  vendors: CompiledVendor[];
-  upstream: Upstream;
+  /** The app serving new requests (replaced by a successful reload). */
+  readonly app: App;
+  /** Serve with this, not `app.fetch`, so a reload takes effect for new requests. */
+  readonly fetch: App['fetch'];
+  readonly store: StateStore;
+  readonly config: LoadedConfig;
+  readonly vendors: CompiledVendor[];
+  readonly upstream: Upstream;
   /** Embedded simulators by vendor name. */
-  simulators: Map<string, Simulator>;
+  readonly simulators: Map<string, Simulator>;
+  /**
+   * Reads the config folder again. A valid config serves new requests from now on (in-flight ones finish
+   * on the old one); an invalid one is refused with its problems and the old config keeps serving.
+   */
+  reload(): Promise<{ ok: true; vendors: string[] } | { ok: false; problems: ConfigProblem[] }>;
   close(): Promise<void>;
 }
 
+/** One loaded, compiled config and the app built on it. */
+interface Generation {
+  app: App;
+  config: LoadedConfig;
+  vendors: CompiledVendor[];
+}
+
 export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
-  const config = await loadConfig(opts.configDir, opts.env);
-  if (opts.extraVendors) config.vendors.push(...opts.extraVendors);
-  // Before anything starts: AUTH_REQUIRED without clients, duplicate keys, unknown vendors are fatal.
-  checkAuthConfig(config.gateway.inbound, config.vendors.map((v) => v.name));
   const simulators = new Map<string, Simulator>();
   const data = opts.simulatorData ?? { seed: 42, count: 300 };
-  try {
+  const store = opts.store ?? memoryStore();
+  const clock = opts.clock ?? systemClock;
+  const hints = totalHints();
+  let upstream: Upstream | undefined;
+  let secret = opts.cursorSecret;
+  if (!secret) {
+    secret = randomBytes(32).toString('base64url');
+    opts.logger.warn({}, 'CURSOR_SECRET is unset: using a random one, so cursors stop working when this process restarts');
+  }
+
+  // Everything that outlives a reload (state, pools, simulators, hints, the cursor key) is made once above;
+  // this builds what a config decides.
+  const assemble = async (): Promise<Generation> => {
+    const config = await loadConfig(opts.configDir, opts.env);
+    if (opts.extraVendors) config.vendors.push(...structuredClone(opts.extraVendors));
+    // Before anything starts: AUTH_REQUIRED without clients, duplicate keys, unknown vendors are fatal.
+    checkAuthConfig(config.gateway.inbound, config.vendors.map((v) => v.name));
     for (const v of config.vendors) {
       if (v.baseUrl !== '' || !v.simulator || !v.enabled) continue;
+      let sim = simulators.get(v.name);
       const mod = opts.simulators?.[v.simulator];
-      if (!mod) continue;
-      const fault = opts.simulatorFaults?.[v.name] ?? null;
-      const sim = await startSimulator(mod.behaviour(credentialsOf(v)), { data: mod.demoData(data.seed + simulators.size, data.count), fault });
-      simulators.set(v.name, sim);
-      v.baseUrl = sim.url;
-      opts.logger.info({ vendor: v.name, url: sim.url, conversations: data.count, ...(fault ? { fault } : {}) }, 'started embedded simulator');
+      if (!sim && mod) {
+        const fault = opts.simulatorFaults?.[v.name] ?? null;
+        sim = await startSimulator(mod.behaviour(credentialsOf(v)), { data: mod.demoData(data.seed + simulators.size, data.count), fault });
+        simulators.set(v.name, sim);
+        opts.logger.info({ vendor: v.name, url: sim.url, conversations: data.count, ...(fault ? { fault } : {}) }, 'started embedded simulator');
+      }
+      if (sim) v.baseUrl = sim.url;
     }
     // Disabled vendors without a URL are fine: they are never called.
     for (const v of config.vendors) if (!v.enabled && v.baseUrl === '') v.baseUrl = 'http://disabled.invalid';
     const vendors = compileVendors(config);
-    const store = opts.store ?? memoryStore();
-    const clock = opts.clock ?? systemClock;
-    const upstream = createUpstream({ store, clock, cacheMaxBytes: config.gateway.upstream.cacheMaxBytes });
-    let secret = opts.cursorSecret;
-    if (!secret) {
-      secret = randomBytes(32).toString('base64url');
-      opts.logger.warn({}, 'CURSOR_SECRET is unset: using a random one, so cursors stop working when this process restarts');
-    }
+    upstream ??= createUpstream({ store, clock, cacheMaxBytes: config.gateway.upstream.cacheMaxBytes });
     const cursors = createCursorCodec(secret, config.gateway.cursor.ttlSeconds);
-    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock, hints: totalHints(), ...(opts.ready ? { ready: opts.ready } : {}) });
-    return {
-      app,
-      store,
-      config,
-      vendors,
-      upstream,
-      simulators,
-      async close() {
-        await upstream.close();
-        await Promise.all([...simulators.values()].map((s) => s.close()));
-      },
-    };
+    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock, hints, ...(opts.ready ? { ready: opts.ready } : {}) });
+    return { app, config, vendors };
+  };
+
+  let current: Generation;
+  try {
+    current = await assemble();
   } catch (e) {
     await Promise.all([...simulators.values()].map((s) => s.close()));
     throw e;
   }
+  const up = upstream!;
+  return {
+    get app() {
+      return current.app;
+    },
+    fetch: (req, ...rest) => current.app.fetch(req, ...rest),
+    store,
+    get config() {
+      return current.config;
+    },
+    get vendors() {
+      return current.vendors;
+    },
+    upstream: up,
+    simulators,
+    async reload() {
+      try {
+        current = await assemble();
+      } catch (e) {
+        if (e instanceof ConfigError) {
+          opts.logger.error({ problems: e.problems }, `config reload refused, the previous config keeps serving:\n${e.problems.map(formatProblem).join('\n')}`);
+          return { ok: false, problems: e.problems };
+        }
+        throw e;
+      }
+      const names = current.vendors.filter((v) => v.enabled).map((v) => v.name);
+      opts.logger.info({ vendors: names }, 'config reloaded');
+      return { ok: true, vendors: names };
+    },
+    async close() {
+      await up.close();
+      await Promise.all([...simulators.values()].map((s) => s.close()));
+    },
+  };
 }
 
 /** What a simulator must accept: exactly the credentials and fixed parameters the config sends. */

@@ -1,5 +1,6 @@
 /** The process entry point: env → gateway → serve, and a graceful drain on signals. The one file with side effects. */
 import { serve } from '@hono/node-server';
+import { watch } from 'node:fs';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { simulators } from '../sim/index.js';
@@ -23,7 +24,7 @@ try {
     simulatorData: { seed: vars.SIM_SEED, count: vars.SIM_COUNT },
     simulatorFaults: parseFaults(vars.SIM_FAULTS),
   });
-  const server = serve({ fetch: gateway.app.fetch, hostname: vars.HOST, port: vars.PORT }, (info) => {
+  const server = serve({ fetch: gateway.fetch, hostname: vars.HOST, port: vars.PORT }, (info) => {
     logger.info({ host: vars.HOST, port: info.port, vendors: gateway.vendors.filter((v) => v.enabled).map((v) => v.name) }, 'switchboard listening');
   }) as Server;
   const { drainDelayMs, graceMs } = gateway.config.gateway.shutdown;
@@ -48,6 +49,22 @@ try {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+
+  // Reload: a valid config serves new requests; an invalid one is logged and the old one keeps serving.
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (why: string) => {
+    logger.info({ why }, 'reloading config');
+    reloading = reloading.then(() => gateway.reload()).catch((e) => logger.error({ err: e }, 'config reload failed'));
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  if (vars.CONFIG_WATCH) {
+    let timer: NodeJS.Timeout | undefined;
+    // Editors write a file in several steps: wait for the burst to settle before reading.
+    watch(vars.CONFIG_DIR, { recursive: true }, () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => reload('config changed'), 250);
+    }).unref();
+  }
 } catch (e) {
   if (e instanceof ConfigError) {
     logger.fatal({ problems: e.problems }, e.message);

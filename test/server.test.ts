@@ -1,6 +1,6 @@
 /** The process as a new user runs it: env in, embedded simulators, real port, clean exit on SIGTERM. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -62,6 +62,41 @@ describe('server process', () => {
     expect(body.partial).toBe(false);
     expect(body.sources.find((s) => s.vendor === 'superagentes')?.status).toBe('ok');
     expect(await exited).toBe(0);
+  });
+
+  it.each([
+    ['a file change (CONFIG_WATCH=true)', { CONFIG_WATCH: 'true' }],
+    ['SIGHUP', {}],
+  ] as const)('reloads its config on %s', async (_how, env) => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-reload-'));
+    try {
+      await cp(join(ROOT, 'config'), dir, { recursive: true });
+      const { child, port } = start({ CONFIG_DIR: dir, ...env });
+      const p = await port;
+      const vendors = async () => {
+        const res = await request(`http://127.0.0.1:${p}/conversations?limit=1`);
+        return ((await res.body.json()) as { sources: { vendor: string }[] }).sources.map((s) => s.vendor).sort();
+      };
+      const eventually = async (want: string[]) => {
+        for (let i = 0; i < 100 && JSON.stringify(await vendors()) !== JSON.stringify(want); i++) await new Promise((r) => setTimeout(r, 100));
+        return vendors();
+      };
+      expect(await vendors()).toEqual(['siteassist', 'superagentes', 'uncodie']);
+      const file = join(dir, 'vendors', 'uncodie.yaml');
+      await writeFile(file, (await readFile(file, 'utf8')).replace(/^name: uncodie$/m, 'name: uncodie\nenabled: false'));
+      if (!('CONFIG_WATCH' in env)) {
+        // Not watching: nothing changes until the signal.
+        await new Promise((r) => setTimeout(r, 600));
+        expect(await vendors()).toEqual(['siteassist', 'superagentes', 'uncodie']);
+        child.kill('SIGHUP');
+      }
+      expect(await eventually(['siteassist', 'superagentes'])).toEqual(['siteassist', 'superagentes']);
+      const exited = exitCode(child);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start without clients when AUTH_REQUIRED=true', async () => {

@@ -44,6 +44,8 @@ export function memoryLogger(): Logger & { lines: { level: string; obj: object; 
 
 export interface Harness {
   gateway: Gateway;
+  /** The temp config folder the gateway reads (tests edit it and reload). */
+  configDir: string;
   url: string;
   sims: Map<string, Simulator>;
   logger: ReturnType<typeof memoryLogger>;
@@ -92,13 +94,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: gateway.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+    const s = serve({ fetch: gateway.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
   return {
     gateway,
+    configDir: dir,
     url,
     sims: gateway.simulators,
     logger,
