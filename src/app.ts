@@ -14,6 +14,12 @@ import { authIsOff, clientAuth } from './inbound/auth.js';
 import { inputLimits } from './inbound/limits.js';
 import { overloadGuard } from './inbound/overload.js';
 import { clientRateLimit } from './inbound/rate-limit.js';
+import { httpMetrics } from './metrics/http.js';
+import { createMetrics, type GatewayMetrics } from './metrics/metrics.js';
+import { VendorHealthTracker } from './ops/vendor-health.js';
+import { vendorRoutes } from './ops/vendors.js';
+import type { SourceReport } from './conversations/list.js';
+import type { VendorFailure } from './errors/gateway-error.js';
 import type { StateStore } from './state/store.js';
 
 export interface Logger {
@@ -29,6 +35,10 @@ export interface AppDeps extends ListDeps {
   store: StateStore;
   /** False while starting or draining: /readyz answers 503. */
   ready?: () => boolean;
+  /** Prometheus metrics; pass one made once to keep counting across config reloads (default: a new one). */
+  metrics?: GatewayMetrics;
+  /** Last success and error per vendor, for /vendors; pass one made once to keep it across reloads. */
+  health?: VendorHealthTracker;
 }
 
 /** A caller's X-Request-Id is kept when it is short and plain; otherwise we make one. */
@@ -40,7 +50,11 @@ export function createApp(deps: AppDeps) {
     deps.logger.warn({}, 'AUTH IS OFF: no clients in gateway.yaml inbound.clients, so every caller is served. Configure clients and set AUTH_REQUIRED=true before exposing this gateway');
   }
   const app = new Hono<AppEnv>();
+  const metrics = deps.metrics ?? createMetrics();
+  metrics.bind({ vendors: deps.vendors, store: deps.store, upstream: deps.upstream });
 
+  // First, so it times and counts every answer, refusals included.
+  app.use(httpMetrics(metrics));
   app.use(async (c, next) => {
     const given = c.req.header('x-request-id');
     const id = given && REQUEST_ID.test(given) ? given : randomUUID();
@@ -71,13 +85,29 @@ export function createApp(deps: AppDeps) {
   const rateLimit = clientRateLimit(inbound, deps);
   const overload = overloadGuard(deps.gateway.http);
   for (const path of ['/conversations/*']) app.use(path, auth, rateLimit, overload);
+  for (const path of ['/vendors/*']) app.use(path, auth, rateLimit);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {
     const ready = deps.ready?.() ?? true;
     return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503);
   });
-  app.route('/conversations', conversationRoutes(deps.gateway, deps));
+  // Open like /healthz and outside the client limits: Prometheus scrapes it. Restrict it at the network.
+  app.get('/metrics', async (c) => c.body(await metrics.scrape(), 200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' }));
+  const health = deps.health ?? new VendorHealthTracker();
+  // Each answer's per-vendor outcome feeds the metrics and the health /vendors shows.
+  const observer = {
+    observeSources: (sources: readonly SourceReport[]) => {
+      metrics.observeSources(sources);
+      health.record(sources, deps.clock.now());
+    },
+    observeFailures: (errors: readonly (VendorFailure & { vendor: string })[]) => {
+      metrics.observeFailures(errors);
+      health.recordFailures(errors, deps.clock.now());
+    },
+  };
+  app.route('/conversations', conversationRoutes(deps.gateway, { ...deps, upstream: metrics.instrument(deps.upstream) }, observer));
+  app.route('/vendors', vendorRoutes({ vendors: deps.vendors, store: deps.store, clock: deps.clock, health }));
 
   app.notFound((c) => problemResponse(new GatewayError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), c.get('requestId') ?? randomUUID()));
   app.onError((err, c) => {

@@ -14,6 +14,8 @@ import type { VendorConfig } from './config/vendor-schema.js';
 import type { CompiledVendor } from './dialect/vendor.js';
 import { createCursorCodec } from './merge/cursor.js';
 import { totalHints } from './fanout/source.js';
+import { createMetrics } from './metrics/metrics.js';
+import { VendorHealthTracker } from './ops/vendor-health.js';
 import { createUpstream, type Upstream } from './upstream/index.js';
 import { systemClock, type Clock } from './state/clock.js';
 import { memoryStore, type StateStore } from './state/store.js';
@@ -70,6 +72,9 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const store = opts.store ?? memoryStore();
   const clock = opts.clock ?? systemClock;
   const hints = totalHints();
+  // Counters and vendor health survive reloads: each new app is bound to the same ones.
+  const metrics = createMetrics();
+  const health = new VendorHealthTracker();
   let upstream: Upstream | undefined;
   let secret = opts.cursorSecret;
   if (!secret) {
@@ -101,7 +106,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     const vendors = compileVendors(config);
     upstream ??= createUpstream({ store, clock, cacheMaxBytes: config.gateway.upstream.cacheMaxBytes });
     const cursors = createCursorCodec(secret, config.gateway.cursor.ttlSeconds);
-    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock, hints, ...(opts.ready ? { ready: opts.ready } : {}) });
+    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock, hints, metrics, health, ...(opts.ready ? { ready: opts.ready } : {}) });
     return { app, config, vendors };
   };
 

@@ -11,8 +11,10 @@ import { buildQuerySchema, crossFieldProblems, toInvalidParams, type QueryParams
 import { listConversations, type ListDeps, type ListResult } from './list.js';
 import type { ApiClient, AppEnv } from '../app-env.js';
 import { allowedVendors, checkCursorVendors } from '../inbound/vendors.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
 
-export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps) {
+export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metrics?: Pick<GatewayMetrics, 'observeSources' | 'observeFailures'>) {
+  // `metrics` is any observer of each answer's per-vendor outcome (the app feeds metrics and /vendors).
   // A disabled vendor is not one a caller can name.
   const enabled = deps.vendors.filter((v) => v.enabled).map((v) => v.name);
   const schema = buildQuerySchema(gateway, enabled);
@@ -55,7 +57,15 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps) {
     }),
     async (c) => {
       const query = toQuery(c.req.valid('query'), c.get('client'));
-      const result = await listConversations(query, deps, { signal: c.req.raw.signal, requestId: c.get('requestId') });
+      let result: ListResult;
+      try {
+        result = await listConversations(query, deps, { signal: c.req.raw.signal, requestId: c.get('requestId') });
+      } catch (e) {
+        // Every vendor failed: the error names each one's code (their call counts are not kept).
+        if (e instanceof GatewayError && e.vendorErrors) metrics?.observeFailures(e.vendorErrors);
+        throw e;
+      }
+      metrics?.observeSources(result.sources);
       c.set(
         'outcome',
         result.sources.map((s) => ({

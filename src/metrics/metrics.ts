@@ -1,0 +1,168 @@
+/**
+ * The gateway's Prometheus metrics: one prom-client Registry per gateway (never the global default, so
+ * several apps in one process don't collide). Counters are fed by the HTTP middleware and by each
+ * /conversations result; breaker states and cache counts are read from their owners at scrape time.
+ * Every label value comes from a bounded set: route patterns, HTTP methods and statuses, configured
+ * vendor names, error codes.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SourceReport } from '../conversations/list.js';
+import type { BreakerRecord, StateStore } from '../state/store.js';
+import type { CacheStats } from '../upstream/cache.js';
+import type { Upstream } from '../upstream/client.js';
+import { breakerKey } from '../upstream/guard.js';
+import { processRegistry } from './process.js';
+
+/** What the scrape-time metrics read; the newest app's (a config reload binds its own). */
+export interface ScrapeSources {
+  vendors: readonly { name: string }[];
+  store: Pick<StateStore, 'breaker'>;
+  upstream: Upstream;
+}
+
+export interface HttpLabels {
+  route: string;
+  method: string;
+  status: number;
+}
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly contentType: string;
+  observeRequest(labels: HttpLabels, seconds: number): void;
+  /** One /conversations answer: every vendor's part in it. */
+  observeSources(sources: readonly SourceReport[]): void;
+  /** A /conversations request every included vendor failed: only their codes are known. */
+  observeFailures(errors: readonly { vendor: string; code: string }[]): void;
+  /** The same upstream, telling the metrics of each wait for an outbound token. */
+  instrument(upstream: Upstream): Upstream;
+  bind(sources: ScrapeSources): void;
+  /** The exposition text: this gateway's metrics, then the process's. */
+  scrape(): Promise<string>;
+}
+
+export const BREAKER_STATE: Record<BreakerRecord['state'], number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  let bound: ScrapeSources | undefined;
+
+  const httpRequests = new Counter({
+    name: 'switchboard_http_requests_total',
+    help: 'HTTP requests answered, by matched route pattern (unmatched: no route), method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers,
+  });
+  const httpDuration = new Histogram({
+    name: 'switchboard_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by matched route pattern, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers,
+  });
+  const vendorRequests = new Counter({
+    name: 'switchboard_vendor_requests_total',
+    help: "Each vendor's part in /conversations requests, by outcome: ok, skipped, or the unified error code.",
+    labelNames: ['vendor', 'outcome'] as const,
+    registers,
+  });
+  const vendorLatency = new Histogram({
+    name: 'switchboard_vendor_latency_seconds',
+    help: "Time spent in a vendor's calls for one /conversations request (requests that called it).",
+    labelNames: ['vendor'] as const,
+    registers,
+  });
+  const perVendor = (name: string, help: string) => new Counter({ name, help, labelNames: ['vendor'] as const, registers });
+  const fetched = perVendor('switchboard_vendor_items_fetched_total', 'Raw items received from a vendor.');
+  const dropped = perVendor('switchboard_vendor_items_dropped_total', 'Vendor items dropped because they could not be mapped (no id, unreadable timestamp).');
+  const retries = perVendor('switchboard_vendor_retries_total', 'Vendor calls repeated after a transient failure.');
+  const calls = perVendor('switchboard_vendor_calls_total', 'Calls made to a vendor (pages asked for, retries not counted).');
+  const waited = perVendor('switchboard_vendor_ratelimit_wait_seconds_total', "Time spent waiting for a token of a vendor's outbound budget.");
+
+  new Gauge({
+    name: 'switchboard_vendor_breaker_state',
+    help: "A vendor's circuit breaker: 0 closed, 1 half-open, 2 open.",
+    labelNames: ['vendor'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      if (!bound) return;
+      const { vendors, store } = bound;
+      const states = await Promise.all(vendors.map((v) => store.breaker(breakerKey(v.name)).then((r) => BREAKER_STATE[r.state], () => null)));
+      // A store that can't answer leaves the vendor out of this scrape rather than failing all of it.
+      vendors.forEach((v, i) => {
+        const state = states[i];
+        if (state !== null && state !== undefined) this.set({ vendor: v.name }, state);
+      });
+    },
+  });
+  new Counter({
+    name: 'switchboard_vendor_cache_total',
+    help: 'Vendor response cache lookups, all vendors together: hit, stale (served while refreshing), miss, coalesced (joined an identical call in flight).',
+    labelNames: ['result'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const stats = bound && cacheStatsOf(bound.upstream);
+      if (!stats) return;
+      this.inc({ result: 'hit' }, stats.hits);
+      this.inc({ result: 'stale' }, stats.staleHits);
+      this.inc({ result: 'miss' }, stats.misses);
+      this.inc({ result: 'coalesced' }, stats.coalesced);
+    },
+  });
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    observeRequest(labels, seconds) {
+      const l = { route: labels.route, method: labels.method, status: String(labels.status) };
+      httpRequests.inc(l);
+      httpDuration.observe(l, seconds);
+    },
+    observeSources(sources) {
+      for (const s of sources) {
+        const vendor = s.vendor;
+        const outcome = s.status === 'error' ? (s.error?.code ?? 'UPSTREAM_ERROR') : s.status;
+        vendorRequests.inc({ vendor, outcome });
+        if (s.calls > 0) vendorLatency.observe({ vendor }, s.latencyMs / 1000);
+        fetched.inc({ vendor }, s.fetched);
+        dropped.inc({ vendor }, s.dropped);
+        retries.inc({ vendor }, s.retries);
+        calls.inc({ vendor }, s.calls);
+      }
+    },
+    observeFailures(errors) {
+      for (const e of errors) vendorRequests.inc({ vendor: e.vendor, outcome: e.code });
+    },
+    instrument(upstream) {
+      return {
+        close: () => upstream.close(),
+        get(vendor, req, opts) {
+          return upstream.get(vendor, req, {
+            ...opts,
+            onWait: (ms) => {
+              waited.inc({ vendor: vendor.name }, ms / 1000);
+              opts.onWait?.(ms);
+            },
+          });
+        },
+      };
+    },
+    bind(sources) {
+      bound = sources;
+      // Series exist from the start, so rate() sees a vendor's first increment.
+      for (const { name: vendor } of sources.vendors) {
+        for (const c of [fetched, dropped, retries, calls, waited]) c.inc({ vendor }, 0);
+        vendorRequests.inc({ vendor, outcome: 'ok' }, 0);
+      }
+    },
+    async scrape() {
+      return Registry.merge([registry, processRegistry()]).metrics();
+    },
+  };
+}
+
+function cacheStatsOf(upstream: Upstream): CacheStats | undefined {
+  return 'stats' in upstream ? (upstream as Upstream & { stats: CacheStats }).stats : undefined;
+}

@@ -1,0 +1,72 @@
+/**
+ * GET /vendors: each configured vendor, what its config lets the gateway do (which filters are pushed
+ * down, checked locally or unsupported, which orders, which paging) and its live state (breaker, 429
+ * memory, last success and error).
+ */
+import { Hono } from 'hono';
+import type { AppEnv } from '../app-env.js';
+import type { CompiledVendor } from '../dialect/vendor.js';
+import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
+import type { Clock } from '../state/clock.js';
+import type { StateStore } from '../state/store.js';
+import { blockKey, breakerKey } from '../upstream/guard.js';
+import type { VendorHealthTracker } from './vendor-health.js';
+
+export interface VendorsDeps {
+  vendors: readonly CompiledVendor[];
+  store: StateStore;
+  clock: Clock;
+  health: VendorHealthTracker;
+}
+
+type FilterCapability = 'pushed' | 'pushed, re-checked here' | 'here' | 'constant' | 'unsupported';
+
+export function capabilities(v: CompiledVendor) {
+  const filters: Record<string, FilterCapability> = {};
+  for (const name of FILTER_NAMES) {
+    const f = v.filters[name];
+    filters[name] = f.push ? (f.spec?.recheck && f.local ? 'pushed, re-checked here' : 'pushed') : f.constant !== undefined ? 'constant' : f.local ? 'here' : 'unsupported';
+  }
+  const canOrder = v.paging.style !== 'none';
+  const order = Object.fromEntries(ORDER_FIELDS.map((o) => [o, canOrder && v.order?.[o] ? 'pushed' : 'here']));
+  return {
+    filters,
+    order,
+    paging: v.paging.style,
+    // Read lazily when the vendor orders for us; otherwise every request reads it whole (up to maxItems).
+    read: Object.fromEntries(ORDER_FIELDS.map((o) => [o, canOrder && v.order?.[o] ? 'lazy' : 'whole'])),
+    maxItems: v.maxItems,
+    timeoutMs: v.timeoutMs,
+    rateLimit: v.rateLimit ?? null,
+    cache: v.cache.ttlMs > 0 ? v.cache : null,
+  };
+}
+
+export function vendorRoutes(deps: VendorsDeps) {
+  return new Hono<AppEnv>().get('/', async (c) => {
+    const now = deps.clock.now();
+    const data = await Promise.all(
+      deps.vendors.map(async (v) => {
+        const breaker = await deps.store.breaker(breakerKey(v.name));
+        const blocked = await deps.store.blockedUntil(blockKey(v.name));
+        return {
+          name: v.name,
+          enabled: v.enabled,
+          ...(v.enabled ? {} : { reason: 'disabled in its config (enabled: false)' }),
+          origin: v.enabled ? v.origin : null,
+          capabilities: capabilities(v),
+          state: {
+            breaker: {
+              state: breaker.state,
+              failures: breaker.failures,
+              ...(breaker.state !== 'closed' ? { openedAt: new Date(breaker.openedAt).toISOString(), probeAt: new Date(breaker.openedAt + v.breaker.cooldownMs).toISOString() } : {}),
+            },
+            rateLimitedUntil: blocked !== null && blocked > now ? new Date(blocked).toISOString() : null,
+            ...deps.health.get(v.name),
+          },
+        };
+      }),
+    );
+    return c.json({ object: 'list', data });
+  });
+}

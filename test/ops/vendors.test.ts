@@ -1,0 +1,74 @@
+/** GET /vendors: what each vendor's config allows, and how it is doing right now. */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { bearer, newKey } from '../inbound/clients.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ gatewayYaml: 'upstream:\n  breaker: { failureThreshold: 1, cooldownMs: 60000 }\n' });
+});
+afterAll(async () => h?.close());
+
+const byName = async () => {
+  const res = await h.get('/vendors');
+  expect(res.status).toBe(200);
+  return Object.fromEntries(res.body.data.map((v: { name: string }) => [v.name, v])) as Record<string, any>;
+};
+
+describe('GET /vendors', () => {
+  it('lists each vendor with what its config pushes down, checks here or cannot do', async () => {
+    const v = await byName();
+    expect(Object.keys(v).sort()).toEqual(['siteassist', 'superagentes', 'uncodie']);
+    expect(v.siteassist.capabilities).toMatchObject({
+      filters: { status: 'pushed, re-checked here', channel: 'constant', agentId: 'unsupported', search: 'here', createdAfter: 'here' },
+      order: { lastActivityAt: 'pushed', createdAt: 'pushed', updatedAt: 'pushed' },
+      paging: 'offset',
+      read: { lastActivityAt: 'lazy' },
+    });
+    expect(v.superagentes.capabilities).toMatchObject({ filters: { search: 'pushed', createdAfter: 'pushed, re-checked here', leadId: 'unsupported' }, paging: 'none', read: { createdAt: 'whole' } });
+    expect(v.uncodie.capabilities).toMatchObject({ filters: { status: 'unsupported', leadId: 'pushed, re-checked here' }, order: { createdAt: 'here' }, rateLimit: { perMinute: 1000000 } });
+    expect(v.uncodie.state).toEqual({ breaker: { state: 'closed', failures: 0 }, rateLimitedUntil: null, lastSuccessAt: null, lastError: null });
+  });
+
+  it('shows live state: an open breaker, a 429 memory, the last success and the last error', async () => {
+    h.sims.get('siteassist')!.fault = { kind: 'internal' };
+    h.sims.get('superagentes')!.fault = { kind: 'rateLimit', retryAfter: 120 };
+    await h.get('/conversations?limit=2');
+    h.sims.get('siteassist')!.fault = null;
+    h.sims.get('superagentes')!.fault = null;
+    const v = await byName();
+    expect(v.siteassist.state.breaker).toMatchObject({ state: 'open', failures: 1, probeAt: expect.any(String) });
+    expect(v.siteassist.state.lastError).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamStatus: 500 });
+    expect(Date.parse(v.superagentes.state.rateLimitedUntil)).toBeGreaterThan(Date.now() + 100_000);
+    expect(v.superagentes.state.lastError).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(v.uncodie.state.lastSuccessAt).toEqual(expect.any(String));
+    h.resetState();
+  });
+
+  it('shows a vendor disabled in its YAML, and why, after a reload', async () => {
+    const file = join(h.configDir, 'vendors', 'uncodie.yaml');
+    const yaml = await readFile(file, 'utf8');
+    await writeFile(file, yaml.replace(/^name: uncodie$/m, 'name: uncodie\nenabled: false'));
+    expect((await h.gateway.reload()).ok).toBe(true);
+    const v = await byName();
+    expect(v.uncodie).toMatchObject({ enabled: false, reason: expect.stringMatching(/enabled: false/), origin: null });
+    await writeFile(file, yaml);
+    await h.gateway.reload();
+  });
+});
+
+describe('GET /vendors with clients configured', () => {
+  const key = newKey();
+  let g: Harness;
+  beforeAll(async () => {
+    g = await startHarness({ gatewayYaml: `inbound:\n  clients:\n    - id: ops\n      keySha256: ${key.sha256}\n` });
+  });
+  afterAll(async () => g?.close());
+
+  it('answers only authenticated clients', async () => {
+    expect((await g.get('/vendors')).status).toBe(401);
+    expect((await g.get('/vendors', bearer(key))).status).toBe(200);
+  });
+});
