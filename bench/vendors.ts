@@ -7,7 +7,7 @@
 import { loadConfig } from '../src/config/load.js';
 import type { VendorConfig } from '../src/config/vendor-schema.js';
 import { compilePath } from '../src/dialect/path.js';
-import { credentialsOf } from '../src/gateway.js';
+import { credentialsOf } from '../sim/kit.js';
 import { simulators } from '../sim/index.js';
 import { startSimulator, type SimResponse, type Simulator, type VendorBehaviour } from '../sim/kit.js';
 import type { CanonicalConversation } from '../sim/canonical.js';

@@ -5,6 +5,7 @@
 import { STATUS_CODES, createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CanonicalConversation } from './canonical.js';
+import type { VendorConfig } from '../src/config/vendor-schema.js';
 
 export interface SimRequest {
   method: string;
@@ -257,4 +258,17 @@ export function parseFaults(spec: string): Record<string, Fault> {
     }
   }
   return out;
+}
+
+/** What a simulator must accept: exactly the credentials and fixed parameters the config sends. */
+export function credentialsOf(v: VendorConfig): SimCredentials {
+  const query: Record<string, string> = {};
+  for (const [k, p] of Object.entries(v.request.query)) query[k] = typeof p === 'string' ? p : p.value;
+  const a = v.auth;
+  return {
+    query,
+    ...(a.type === 'bearer' && a.token ? { bearer: a.token } : {}),
+    ...(a.type === 'header' && a.value ? { header: { name: a.name, value: a.value } } : {}),
+    ...(a.type === 'basic' ? { basic: { username: a.username, password: a.password } } : {}),
+  };
 }

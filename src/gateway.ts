@@ -3,8 +3,8 @@
  * embedded simulators for vendors without a base URL, and builds the app. Used by server.ts and tests.
  */
 import { randomBytes } from 'node:crypto';
-import type { Fault, SimulatorModule, Simulator, SimCredentials } from '../sim/kit.js';
-import { startSimulator } from '../sim/kit.js';
+import type { Fault, SimulatorModule, Simulator } from '../sim/kit.js';
+import { credentialsOf, startSimulator } from '../sim/kit.js';
 import { createApp, type App, type Logger } from './app.js';
 import { checkAuthConfig } from './inbound/auth.js';
 import { compileVendors } from './config/compile.js';
@@ -150,18 +150,5 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
       await up.close();
       await Promise.all([...simulators.values()].map((s) => s.close()));
     },
-  };
-}
-
-/** What a simulator must accept: exactly the credentials and fixed parameters the config sends. */
-export function credentialsOf(v: VendorConfig): SimCredentials {
-  const query: Record<string, string> = {};
-  for (const [k, p] of Object.entries(v.request.query)) query[k] = typeof p === 'string' ? p : p.value;
-  const a = v.auth;
-  return {
-    query,
-    ...(a.type === 'bearer' && a.token ? { bearer: a.token } : {}),
-    ...(a.type === 'header' && a.value ? { header: { name: a.name, value: a.value } } : {}),
-    ...(a.type === 'basic' ? { basic: { username: a.username, password: a.password } } : {}),
   };
 }

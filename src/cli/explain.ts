@@ -3,7 +3,9 @@
  * calling anyone: the plan (pushed and local filters, order, lazy or whole read) and the first request
  * each vendor would get.
  */
-import type { ExplainedPlan } from '../conversations/list.js';
+import { explainVendorPlan, type ExplainedPlan } from '../conversations/list.js';
+import { lazyWant } from '../conversations/participant.js';
+import { firstPageSize } from '../fanout/source.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { Query } from '../model/query.js';
 import { planQuery, type VendorPlan } from '../plan/plan.js';
@@ -39,7 +41,7 @@ export interface FirstRequest {
   size: number | null;
 }
 
-export type ExplainedVendor = Omit<ExplainedPlan, 'params'> & { firstRequest?: FirstRequest };
+export type ExplainedVendor = ExplainedPlan & { firstRequest?: FirstRequest };
 
 export async function explainCommand(args: readonly string[], ctx: CliContext): Promise<ExitCode> {
   const { values, positionals } = parseCommand(args, { config: { type: 'string' }, json: { type: 'boolean' } }, 1);
@@ -76,34 +78,17 @@ export function printInvalid(invalid: readonly { name: string; reason: string }[
 }
 
 export function explainVendor(p: VendorPlan, v: CompiledVendor, q: Query, placeholder: boolean): ExplainedVendor {
-  return {
-    vendor: p.vendor,
-    action: p.action,
-    ...(p.reason ? { reason: p.reason } : {}),
-    pushedFilters: p.pushed,
-    localFilters: p.local,
-    order: p.orderPushed ? 'pushed' : 'local',
-    read: p.mode === 'ordered' ? 'lazy' : 'whole',
-    totalFromVendor: p.mode === 'ordered' && p.vendorTotalExact,
-    ...(p.action === 'fetch' ? { firstRequest: firstRequest(p, v, q, placeholder) } : {}),
-  };
+  return { ...explainVendorPlan(p), ...(p.action === 'fetch' ? { firstRequest: firstRequest(p, v, q, placeholder) } : {}) };
 }
 
-/**
- * How many items the first call asks for. Mirrors the fan-out (src/conversations/participant.ts and
- * lazySource in src/fanout/source.ts): a lazy read asks for the page plus two (the next-page probe and a
- * tie breaker), more when page numbers pin the size and items are filtered here; a whole read asks for
- * the vendor's largest page.
- */
-export function firstPageSize(p: VendorPlan, v: CompiledVendor, q: Query): number {
-  const max = v.paging.maxPageSize;
-  if (p.mode === 'whole') return max;
-  const sparse = p.local.some((n) => !p.pushed.includes(n));
-  return v.paging.fixedSize && sparse ? max : Math.min(q.offset + q.limit + 2, max);
+/** How many items the first call asks for, by the fan-out's own rules. */
+export function firstCallSize(p: VendorPlan, v: CompiledVendor, q: Query): number {
+  if (p.mode === 'whole') return v.paging.maxPageSize;
+  return firstPageSize(v.paging, lazyWant(q), p.local.some((n) => !p.pushed.includes(n)));
 }
 
 export function firstRequest(p: VendorPlan, v: CompiledVendor, q: Query, placeholder: boolean): FirstRequest {
-  const size = firstPageSize(p, v, q);
+  const size = firstCallSize(p, v, q);
   const req = v.buildRequest(p.params, v.paging.first(), size);
   const hidden = new Set(v.fixedParams({ messages: false }).map(([name]) => name));
   const query = [...new URLSearchParams(req.query)]

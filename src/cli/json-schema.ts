@@ -10,6 +10,7 @@
  * coerce them).
  */
 import { z } from 'zod';
+import { ENV_REFERENCE_SOURCE } from '../config/interpolate.js';
 import { breakerSchema, cacheSchema, gatewaySchema, rateLimitSchema, retrySchema } from '../config/gateway-schema.js';
 import { pathSchema, pathsSchema, valueSpecSchema, vendorSchema } from '../config/vendor-schema.js';
 
@@ -17,14 +18,14 @@ type Json = { [key: string]: unknown };
 
 export const SCHEMA_FILES = { vendor: 'vendor.schema.json', gateway: 'gateway.schema.json' } as const;
 
-// Same shape as the loader's reference (src/config/interpolate.ts), unanchored: a string that contains one
+// The loader's own reference pattern (src/config/interpolate.ts), unanchored: a string that contains one
 // can't be checked before the variable is known.
-const ENV_REFERENCE = '\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}';
+
 
 const SHARED_DEFS: Json = {
   envReference: {
     type: 'string',
-    pattern: ENV_REFERENCE,
+    pattern: ENV_REFERENCE_SOURCE,
     description: 'A ${VAR} or ${VAR:-default} reference, resolved from the environment when the gateway loads the file.',
   },
   integerString: { type: 'string', pattern: '^\\s*-?\\d+\\s*$', description: 'A whole number written as a string.' },

@@ -6,17 +6,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { simulators as embedded } from '../../sim/index.js';
-import { parseFaults, startSimulator, type Simulator } from '../../sim/kit.js';
+import { credentialsOf, parseFaults, startSimulator, type Simulator } from '../../sim/kit.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { RawResponse } from '../dialect/errors.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
-import { credentialsOf } from '../gateway.js';
 import { planQuery } from '../plan/plan.js';
 import { createTransport, UpstreamError } from '../upstream/client.js';
 import { printConfigError } from './check.js';
 import { parseCommand, UsageError, type CliContext, type ExitCode } from './context.js';
-import { firstPageSize, firstRequest, printInvalid, type FirstRequest } from './explain.js';
+import { firstCallSize, firstRequest, printInvalid, type FirstRequest } from './explain.js';
 import { mappingReport, type MappingReport } from './field-report.js';
 import { parseQueryString } from './query.js';
 import { compileToolingConfig } from './tooling-config.js';
@@ -101,7 +100,7 @@ export async function probeCommand(args: readonly string[], ctx: CliContext): Pr
       return 2;
     }
 
-    const size = firstPageSize(p, compiled, q);
+    const size = firstCallSize(p, compiled, q);
     const token = compiled.paging.first();
     const result = await callOnce(compiled, compiled.buildRequest(p.params, token, size));
     const report: ProbeResult = { vendor: name, request: firstRequest(p, compiled, q, false), simulator: sim !== undefined, status: result.res?.status ?? null, latencyMs: result.ms };

@@ -13,7 +13,9 @@ export class InterpolationError extends Error {
   }
 }
 
-const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+/** One `${VAR}` or `${VAR:-default}` reference, as a pattern source (the JSON Schema uses it too). */
+export const ENV_REFERENCE_SOURCE = '\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\\}';
+const REF = new RegExp(ENV_REFERENCE_SOURCE, 'g');
 
 export function interpolateString(s: string, env: Env, path: (string | number)[]): string {
   return s.replace(REF, (_m, name: string, fallback: string | undefined) => {

@@ -195,7 +195,12 @@ export function shapeOf(q: QueryShape): QueryShape {
 }
 
 function explain(plan: Plan): ExplainedPlan[] {
-  return plan.vendors.map((p) => ({
+  return plan.vendors.map(explainVendorPlan);
+}
+
+/** One vendor's plan as `explain=true` (and `switchboard explain`) show it. */
+export function explainVendorPlan(p: VendorPlan): ExplainedPlan {
+  return {
     vendor: p.vendor,
     action: p.action,
     ...(p.reason ? { reason: p.reason } : {}),
@@ -205,5 +210,5 @@ function explain(plan: Plan): ExplainedPlan[] {
     read: p.mode === 'ordered' ? 'lazy' : 'whole',
     totalFromVendor: p.mode === 'ordered' && p.vendorTotalExact,
     params: [...new Set(p.params.map(([k]) => k))],
-  }));
+  };
 }

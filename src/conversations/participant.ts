@@ -26,6 +26,12 @@ export interface Participant {
   failure?: VendorFailure;
 }
 
+/**
+ * Items a lazily read vendor may have to supply: the whole page, the one item that tells whether there is
+ * a next page, and one more that shows the vendor has moved past that item's instant (ties wait for it).
+ */
+export const lazyWant = (q: Query): number => (q.positions ? 0 : q.offset) + q.limit + 2;
+
 export function participate(p: VendorPlan, v: CompiledVendor, q: Query, ctx: FetchContext): Participant {
   const fetcher = new VendorFetcher(v, p.params, ctx);
   const rechecked = p.local.filter((n) => p.pushed.includes(n));
@@ -50,10 +56,7 @@ export function participate(p: VendorPlan, v: CompiledVendor, q: Query, ctx: Fet
   if (p.mode === 'ordered') {
     const start = q.positions?.[p.vendor];
     const position = start === 'done' ? undefined : start;
-    // Enough for the whole page, the one item that tells whether there is a next page, and one more that
-    // shows the vendor has moved past that item's instant (ties are held until then).
-    const want = (q.positions ? 0 : q.offset) + q.limit + 2;
-    const source = lazySource(fetcher, want, position, localOnly.length > 0);
+    const source = lazySource(fetcher, lazyWant(q), position, localOnly.length > 0);
     return {
       plan: p,
       vendor: v,

@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import type { GatewayConfig } from '../config/gateway-schema.js';
 import type { InvalidParam } from '../errors/gateway-error.js';
-import { INCLUDES, ORDER_FIELDS, type Include } from '../model/query.js';
+import type { ApiClient } from '../app-env.js';
+import { allowedVendors } from '../inbound/vendors.js';
+import { FILTER_NAMES, INCLUDES, ORDER_FIELDS, type Filters, type Include, type Query } from '../model/query.js';
 
 /** ISO 8601 date-time with a zone (Z or ±hh:mm): an instant, never a local time. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
@@ -129,4 +131,23 @@ export function toInvalidParams(error: { issues: readonly z.core.$ZodIssue[] }):
     out.push({ name: String(issue.path[0] ?? '(query)'), reason: issue.message });
   }
   return out;
+}
+
+/** Validated parameters of a fresh query (not a cursor) → the normalized Query, defaults applied. */
+export function normalizeQuery(p: QueryParams, gateway: GatewayConfig, enabledVendors: readonly string[], client?: ApiClient): Query {
+  const filters: Filters = {};
+  for (const name of FILTER_NAMES) {
+    if (p[name] !== undefined) (filters as Record<string, unknown>)[name] = p[name];
+  }
+  return {
+    vendors: allowedVendors(client, p.vendor, enabledVendors),
+    filters,
+    orderBy: p.orderBy ?? 'lastActivityAt',
+    orderDir: p.orderDir ?? 'desc',
+    include: p.include ?? [],
+    strict: p.strict ?? false,
+    explain: p.explain ?? false,
+    limit: p.limit ?? gateway.limits.defaultLimit,
+    offset: p.offset ?? 0,
+  };
 }

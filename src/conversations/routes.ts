@@ -7,10 +7,10 @@ import type { GatewayConfig } from '../config/gateway-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import { CursorError } from '../merge/cursor.js';
 import type { Query } from '../model/query.js';
-import { buildQuerySchema, crossFieldProblems, toInvalidParams, type QueryParams } from './query-schema.js';
+import { buildQuerySchema, crossFieldProblems, normalizeQuery, toInvalidParams, type QueryParams } from './query-schema.js';
 import { listConversations, type ListDeps, type ListResult } from './list.js';
 import type { ApiClient, AppEnv } from '../app-env.js';
-import { allowedVendors, checkCursorVendors } from '../inbound/vendors.js';
+import { checkCursorVendors } from '../inbound/vendors.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 
 export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metrics?: Pick<GatewayMetrics, 'observeSources' | 'observeFailures'>) {
@@ -31,21 +31,7 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
       checkCursorVendors(client, state.query.vendors, enabled);
       return { ...state.query, limit: p.limit ?? state.limit, offset: state.offset, after: state.after, positions: state.positions, totals: state.totals };
     }
-    const filters: Query['filters'] = {};
-    for (const k of ['status', 'channel', 'agentId', 'leadId', 'visitorId', 'userId', 'search', 'createdAfter', 'createdBefore', 'updatedAfter', 'updatedBefore'] as const) {
-      if (p[k] !== undefined) (filters as Record<string, unknown>)[k] = p[k];
-    }
-    return {
-      vendors: allowedVendors(client, p.vendor, enabled),
-      filters,
-      orderBy: p.orderBy ?? 'lastActivityAt',
-      orderDir: p.orderDir ?? 'desc',
-      include: p.include ?? [],
-      strict: p.strict ?? false,
-      explain: p.explain ?? false,
-      limit: p.limit ?? gateway.limits.defaultLimit,
-      offset: p.offset ?? 0,
-    };
+    return normalizeQuery(p, gateway, enabled, client);
   };
 
   return new Hono<AppEnv>().get(

@@ -2,7 +2,7 @@
  * Fetches one vendor's pages through the upstream client: lazily page by page (vendors that order for
  * us) or whole (vendors that can't), mapping each page's items once.
  */
-import type { PageFacts, Token } from '../dialect/paging.js';
+import type { PageFacts, Paging, Token } from '../dialect/paging.js';
 import { failure } from '../dialect/errors.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { MapOptions } from '../dialect/fields.js';
@@ -107,9 +107,7 @@ export class VendorFetcher {
  */
 export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPosition, sparse = false): PageSource {
   const paging = f.vendor.paging;
-  const first = paging.fixedSize
-    ? (start?.size ?? (sparse ? paging.maxPageSize : Math.min(pageSize, paging.maxPageSize)))
-    : Math.min(pageSize, paging.maxPageSize);
+  const first = start?.size !== undefined && paging.fixedSize ? start.size : firstPageSize(paging, pageSize, sparse);
   const grow = (i: number) => (paging.fixedSize ? first : Math.min(paging.maxPageSize, first * 2 ** i));
   let sizeOf = grow;
   const pages: Promise<Fetched | null>[] = [];
@@ -171,6 +169,14 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
     position: (page, index) => paging.position(page.token, page.size, index),
     end: () => endPos,
   };
+}
+
+/**
+ * The first lazy call's size: what the merge can need, within the vendor's largest page; page numbers pin
+ * one size for the whole walk, so when local filters thin the matches that size is the largest.
+ */
+export function firstPageSize(paging: Paging, want: number, sparse: boolean): number {
+  return paging.fixedSize && sparse ? paging.maxPageSize : Math.min(want, paging.maxPageSize);
 }
 
 /** Pages of one vendor asked for at once when their tokens are known in advance. */

@@ -64,7 +64,7 @@ describe('explain', () => {
     expect(query).toMatchObject({ limit: 20, offset: 5 });
     const by = Object.fromEntries(vendors.map((v) => [v.vendor, v]));
     expect(by.uncodie).toEqual({
-      vendor: 'uncodie', action: 'skip', reason: "status can't be evaluated for this vendor", pushedFilters: [], localFilters: [], order: 'local', read: 'whole', totalFromVendor: false,
+      vendor: 'uncodie', action: 'skip', reason: "status can't be evaluated for this vendor", pushedFilters: [], localFilters: [], order: 'local', read: 'whole', totalFromVendor: false, params: ['site_id'],
     });
     expect(by.siteassist).toMatchObject({
       action: 'fetch', pushedFilters: ['status'], localFilters: ['status'], order: 'pushed', read: 'lazy', totalFromVendor: true,

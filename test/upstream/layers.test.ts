@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { compileVendor, type CompiledVendor } from '../../src/dialect/vendor.js';
 import type { VendorConfig } from '../../src/config/vendor-schema.js';
 import type { GatewayConfig } from '../../src/config/gateway-schema.js';
-import { credentialsOf } from '../../src/gateway.js';
+import { credentialsOf } from '../../sim/kit.js';
 import type { Clock } from '../../src/state/clock.js';
 import { memoryStore } from '../../src/state/store.js';
 import { createUpstream, UpstreamError, type Upstream } from '../../src/upstream/index.js';
