@@ -10,6 +10,8 @@ const envSchema = z.object({
   /** HMAC key for cursors; random per process when unset (cursors then die with the process). */
   CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** json (one line per event, for machines) or pretty (for a person at a terminal). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   /** auto: start an embedded simulator for each vendor whose base URL is unset; off: never. */
   SIMULATORS: z.enum(['auto', 'off']).default('auto'),
   /** Seed and size of the simulators' demo data. */

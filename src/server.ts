@@ -10,7 +10,13 @@ import { buildGateway } from './gateway.js';
 import { ConfigError } from './config/load.js';
 
 const { vars, all } = readEnv();
-const logger = pino({ level: vars.LOG_LEVEL, base: { service: 'switchboard' } });
+const logger = pino({
+  level: vars.LOG_LEVEL,
+  base: { service: 'switchboard' },
+  // Belt and braces: nothing we log carries these, and if something ever does they stay hidden.
+  redact: ['*.authorization', '*.cookie', '*.headers.authorization', '*.headers["x-api-key"]', 'cursorSecret'],
+  ...(vars.LOG_FORMAT === 'pretty' ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
+});
 let draining = false;
 
 try {
