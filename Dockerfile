@@ -16,6 +16,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY config ./config
+COPY bin ./bin
 USER node
 EXPOSE 8080
 STOPSIGNAL SIGTERM
