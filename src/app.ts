@@ -3,7 +3,7 @@
  * config and call `app.request()` or serve it on port 0.
  */
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env.js';
 import type { GatewayConfig } from './config/gateway-schema.js';
 import { conversationRoutes } from './conversations/routes.js';
@@ -18,6 +18,10 @@ import { httpMetrics } from './metrics/http.js';
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.js';
 import { VendorHealthTracker } from './ops/vendor-health.js';
 import { vendorRoutes } from './ops/vendors.js';
+import { HealthSchema, ReadinessSchema } from './ops/ops-schema.js';
+import { serveDocs } from './openapi/docs.js';
+import { serveOpenApi } from './openapi/document.js';
+import { REQUEST_ID_HEADERS } from './openapi/responses.js';
 import type { SourceReport } from './conversations/list.js';
 import type { VendorFailure } from './errors/gateway-error.js';
 import type { StateStore } from './state/store.js';
@@ -49,7 +53,7 @@ export function createApp(deps: AppDeps) {
   if (authIsOff(inbound)) {
     deps.logger.warn({}, 'AUTH IS OFF: no clients in gateway.yaml inbound.clients, so every caller is served. Configure clients and set AUTH_REQUIRED=true before exposing this gateway');
   }
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
   const metrics = deps.metrics ?? createMetrics();
   metrics.bind({ vendors: deps.vendors, store: deps.store, upstream: deps.upstream });
 
@@ -87,12 +91,14 @@ export function createApp(deps: AppDeps) {
   for (const path of ['/conversations/*']) app.use(path, auth, rateLimit, overload);
   for (const path of ['/vendors/*']) app.use(path, auth, rateLimit);
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => {
+  app.openapi(healthzRoute, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(readyzRoute, (c) => {
     const ready = deps.ready?.() ?? true;
-    return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503);
+    return ready ? c.json({ status: 'ready' as const }, 200) : c.json({ status: 'not ready' as const }, 503);
   });
   // Open like /healthz and outside the client limits: Prometheus scrapes it. Restrict it at the network.
+  // Described, not validated: its body is Prometheus text.
+  app.openAPIRegistry.registerPath(metricsRoute);
   app.get('/metrics', async (c) => c.body(await metrics.scrape(), 200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' }));
   const health = deps.health ?? new VendorHealthTracker();
   // Each answer's per-vendor outcome feeds the metrics and the health /vendors shows.
@@ -106,8 +112,11 @@ export function createApp(deps: AppDeps) {
       health.recordFailures(errors, deps.clock.now());
     },
   };
-  app.route('/conversations', conversationRoutes(deps.gateway, { ...deps, upstream: metrics.instrument(deps.upstream) }, observer));
-  app.route('/vendors', vendorRoutes({ vendors: deps.vendors, store: deps.store, clock: deps.clock, health }));
+  app.route('/', conversationRoutes(deps.gateway, { ...deps, upstream: metrics.instrument(deps.upstream) }, observer));
+  app.route('/', vendorRoutes({ vendors: deps.vendors, store: deps.store, clock: deps.clock, health }));
+  // The contract of every route above, and a reference page over it (both open, like /healthz).
+  serveOpenApi(app);
+  serveDocs(app);
 
   app.notFound((c) => problemResponse(new GatewayError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), c.get('requestId') ?? randomUUID()));
   app.onError((err, c) => {
@@ -120,3 +129,34 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+const healthzRoute = createRoute({
+  method: 'get',
+  path: '/healthz',
+  operationId: 'healthz',
+  tags: ['Operations'],
+  summary: 'Alive',
+  responses: { 200: { description: 'The process is alive.', headers: REQUEST_ID_HEADERS, content: { 'application/json': { schema: HealthSchema } } } },
+});
+
+const readyzRoute = createRoute({
+  method: 'get',
+  path: '/readyz',
+  operationId: 'readyz',
+  tags: ['Operations'],
+  summary: 'Ready to serve',
+  responses: {
+    200: { description: 'Ready.', headers: REQUEST_ID_HEADERS, content: { 'application/json': { schema: ReadinessSchema } } },
+    503: { description: 'Starting or draining: take this replica out of rotation.', headers: REQUEST_ID_HEADERS, content: { 'application/json': { schema: ReadinessSchema } } },
+  },
+});
+
+const metricsRoute = createRoute({
+  method: 'get',
+  path: '/metrics',
+  operationId: 'metrics',
+  tags: ['Operations'],
+  summary: 'Prometheus metrics',
+  description: 'The Prometheus text format. Open and outside the client rate limit so Prometheus can scrape it: restrict it at the network.',
+  responses: { 200: { description: 'Metrics.', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } } },
+});

@@ -21,7 +21,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 type Config<O extends Options> = { args: string[]; options: O & { help: { type: 'boolean'; short: 'h' } }; allowPositionals: true; strict: true };
 
 /** util.parseArgs with `--help`, and unknown options or extra positionals as a UsageError. */
-export function parseCommand<const O extends Options>(args: readonly string[], options: O, maxPositionals: number) {
+export function parseCommand<const O extends Options>(args: readonly string[], options: O, maxPositionals: number): ReturnType<typeof parseArgs<Config<O>>> {
   const config: Config<O> = { args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true };
   let parsed;
   try {

@@ -2,15 +2,19 @@
  * The zod contract of GET /conversations' query string, built once from config (vendor names, limits).
  * Each rule's message is the `reason` a caller reads in `invalidParams`.
  */
-import { z } from 'zod';
+// zod, extended with `.openapi()`: the same schemas validate requests and describe them in /openapi.json.
+import { z } from '@hono/zod-openapi';
 import type { GatewayConfig } from '../config/gateway-schema.js';
 import type { InvalidParam } from '../errors/gateway-error.js';
 import type { ApiClient } from '../app-env.js';
 import { allowedVendors } from '../inbound/vendors.js';
 import { FILTER_NAMES, INCLUDES, ORDER_FIELDS, type Filters, type Include, type Query } from '../model/query.js';
 
-/** ISO 8601 date-time with a zone (Z or ±hh:mm): an instant, never a local time. */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+/**
+ * ISO 8601 date-time with a zone (Z or ±hh:mm): an instant, never a local time. Case is spelled out
+ * ([Tt], [Zz]) rather than with the `i` flag so the pattern reads the same in the OpenAPI document.
+ */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$/;
 const MAX_VALUE_LENGTH = 200;
 
 const once = <T extends z.ZodType>(schema: T) =>
@@ -74,29 +78,50 @@ const list = <T extends string>(allowed: readonly T[], max: number, what: string
 
 export function buildQuerySchema(g: GatewayConfig, vendorNames: readonly string[]) {
   const l = g.limits;
-  return z
-    .strictObject({
-      vendor: list(vendorNames, l.maxVendors, 'vendors').optional(),
-      status: once(z.enum(['open', 'closed'], { message: 'must be open or closed' })).optional(),
-      channel: text().optional(),
-      agentId: text().optional(),
-      leadId: text().optional(),
-      visitorId: text().optional(),
-      userId: text().optional(),
-      search: text(l.maxSearchLength).optional(),
-      createdAfter: instant.optional(),
-      createdBefore: instant.optional(),
-      updatedAfter: instant.optional(),
-      updatedBefore: instant.optional(),
-      orderBy: once(z.enum(ORDER_FIELDS, { message: `must be one of ${ORDER_FIELDS.join(', ')}` })).optional(),
-      orderDir: once(z.enum(['asc', 'desc'], { message: 'must be asc or desc' })).optional(),
-      limit: int(1, l.maxLimit).optional(),
-      offset: int(0, l.maxOffset).optional(),
-      cursor: once(z.string().min(1, 'must not be empty').max(8192, 'is too long')).optional(),
-      include: list<Include>(INCLUDES, INCLUDES.length, 'includes').optional(),
-      explain: bool.optional(),
-      strict: bool.optional(),
-    });
+  // Each parameter's description and example are what /openapi.json and /docs show.
+  const doc = <T extends z.ZodType>(schema: T, description: string, example: string, extra: Record<string, unknown> = {}) =>
+    schema.optional().openapi({ description, example, ...extra });
+  const filter = (what: string) => `${what}. Passed to vendors that support it, checked locally on the others.`;
+  const instantDoc = (what: string, bound: string) => `${what} ${bound}: ISO 8601 date-time with offset (Z or ±hh:mm).`;
+  return z.strictObject({
+    vendor: doc(
+      list(vendorNames, l.maxVendors, 'vendors'),
+      `Comma list of vendor names (default: every enabled vendor). Known: ${vendorNames.join(', ') || '(none)'}; at most ${l.maxVendors}.`,
+      vendorNames.slice(0, 2).join(',') || 'acme',
+    ),
+    status: doc(once(z.enum(['open', 'closed'], { message: 'must be open or closed' })), filter('Conversation status'), 'open'),
+    channel: doc(text(), filter('Channel, e.g. whatsapp, email, website'), 'whatsapp'),
+    agentId: doc(text(), filter('Id of the agent handling the conversation'), 'agent-1'),
+    leadId: doc(text(), filter('Lead id'), 'f41bb290-0404-44d7-a969-b21a7ec65b77'),
+    visitorId: doc(text(), filter('Visitor id'), 'f41bb290-0404-44d7-a969-b21a7ec65b77'),
+    userId: doc(text(), filter('User id'), 'f41bb290-0404-44d7-a969-b21a7ec65b77'),
+    search: doc(text(l.maxSearchLength), filter('Free-text search'), 'refund'),
+    createdAfter: doc(instant, instantDoc('Created at or after', '(inclusive, >=)'), '2024-03-01T00:00:00Z', { format: 'date-time' }),
+    createdBefore: doc(instant, instantDoc('Created before', '(exclusive, <)'), '2024-06-01T00:00:00Z', { format: 'date-time' }),
+    updatedAfter: doc(instant, instantDoc('Updated at or after', '(inclusive, >=)'), '2024-03-01T00:00:00Z', { format: 'date-time' }),
+    updatedBefore: doc(instant, instantDoc('Updated before', '(exclusive, <)'), '2024-06-01T00:00:00Z', { format: 'date-time' }),
+    orderBy: doc(
+      once(z.enum(ORDER_FIELDS, { message: `must be one of ${ORDER_FIELDS.join(', ')}` })),
+      'The instant to sort by; ties are broken by id in the same direction, nulls last.',
+      'createdAt',
+      { default: 'lastActivityAt' },
+    ),
+    orderDir: doc(once(z.enum(['asc', 'desc'], { message: 'must be asc or desc' })), 'Sort direction.', 'asc', { default: 'desc' }),
+    limit: doc(int(1, l.maxLimit), `Page size, 1–${l.maxLimit}.`, '20', { default: String(l.defaultLimit) }),
+    offset: doc(int(0, l.maxOffset), `Items to skip, 0–${l.maxOffset} (go deeper with cursors).`, '0', { default: '0' }),
+    cursor: doc(
+      once(z.string().min(1, 'must not be empty').max(8192, 'is too long')),
+      'The nextCursor of a previous page: opaque, signed, carries the query. Only limit may be sent with it.',
+      'eyJ2IjoxfQ.c2lnbmF0dXJl',
+    ),
+    include: doc(
+      list<Include>(INCLUDES, INCLUDES.length, 'includes'),
+      `Comma list of extras: ${INCLUDES.join(', ')} (raw: the vendor's own item; messages: all messages, where the vendor gives them).`,
+      'messages',
+    ),
+    explain: doc(bool, 'true adds the per-vendor plan (plan[]) to the response.', 'true', { default: 'false' }),
+    strict: doc(bool, "true turns \"this vendor can't honour a filter\" into a 400 instead of skipping that vendor.", 'false', { default: 'false' }),
+  });
 }
 
 /**

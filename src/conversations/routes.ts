@@ -1,14 +1,18 @@
-/** The /conversations route: validate the query (or decode the cursor), then list. */
+/**
+ * The /conversations route: validate the query (or decode the cursor), then list. Its contract (query,
+ * responses) is declared with @hono/zod-openapi from the same zod schema that validates the request.
+ */
 import { createHash } from 'node:crypto';
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { etag } from 'hono/etag';
-import { zValidator } from '@hono/zod-validator';
 import type { GatewayConfig } from '../config/gateway-schema.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import { CursorError } from '../merge/cursor.js';
 import type { Query } from '../model/query.js';
 import { buildQuerySchema, crossFieldProblems, normalizeQuery, toInvalidParams, type QueryParams } from './query-schema.js';
 import { listConversations, type ListDeps, type ListResult } from './list.js';
+import { ConversationListSchema } from './response-schema.js';
+import { API_KEY_SECURITY, problemResponses, REQUEST_ID_HEADERS } from '../openapi/responses.js';
 import type { ApiClient, AppEnv } from '../app-env.js';
 import { checkCursorVendors } from '../inbound/vendors.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
@@ -34,13 +38,39 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
     return normalizeQuery(p, gateway, enabled, client);
   };
 
-  return new Hono<AppEnv>().get(
-    '/',
-    etag(),
-    zValidator('query', schema, (result, c) => {
-      const problems = [...(result.success ? [] : toInvalidParams(result.error)), ...crossFieldProblems(c.req.query())];
-      if (problems.length > 0) throw invalidRequest(problems);
-    }),
+  const route = createRoute({
+    method: 'get',
+    path: '/conversations',
+    operationId: 'listConversations',
+    tags: ['Conversations'],
+    summary: 'List conversations across vendors',
+    description: [
+      'One page of conversations from every included vendor, merged in one exact order (orderBy, then id; nulls last).',
+      'Filters are pushed to vendors that support them and checked locally on the others; `explain=true` shows the plan.',
+      'Follow `nextCursor` (send it as `cursor`, with at most `limit`) to walk every match once, in order.',
+      'Unknown or repeated parameters are a 400, as are `*After` >= `*Before` and anything but `limit` next to `cursor`.',
+      'When some vendors fail the others still answer (`partial: true`); when every included vendor fails the answer is the failure (429, 502, 503 or 504) with each vendor\'s error in `errors[]`.',
+    ].join('\n\n'),
+    security: API_KEY_SECURITY,
+    middleware: [etag()] as const,
+    request: { query: schema },
+    responses: {
+      200: {
+        description: 'A page of conversations.',
+        headers: {
+          ...REQUEST_ID_HEADERS,
+          ETag: { description: 'Weak ETag over what the page says; send it back as If-None-Match.', schema: { type: 'string' } },
+          'Cache-Control': { description: 'http.cacheControl (default: private, no-cache).', schema: { type: 'string' } },
+        },
+        content: { 'application/json': { schema: ConversationListSchema } },
+      },
+      304: { description: 'Not modified: the page is unchanged since the If-None-Match ETag.' },
+      ...problemResponses(['INVALID_REQUEST', 'INVALID_CURSOR', 'UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', 'INTERNAL_ERROR', 'UPSTREAM_ERROR', 'UPSTREAM_AUTH_FAILED', 'UPSTREAM_REJECTED', 'UPSTREAM_INVALID_RESPONSE', 'UPSTREAM_TOO_LARGE', 'UPSTREAM_UNAVAILABLE', 'OVERLOADED', 'UPSTREAM_TIMEOUT']),
+    },
+  });
+
+  return new OpenAPIHono<AppEnv>().openapi(
+    route,
     async (c) => {
       const query = toQuery(c.req.valid('query'), c.get('client'));
       let result: ListResult;
@@ -67,7 +97,11 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
       // The ETag covers what the page says, not how it was fetched (latencies, cursor timestamps).
       c.header('etag', pageTag(result));
       c.header('cache-control', gateway.http.cacheControl);
-      return c.json(result);
+      return c.json(result, 200);
+    },
+    (result, c) => {
+      const problems = [...(result.success ? [] : toInvalidParams(result.error)), ...crossFieldProblems(c.req.query())];
+      if (problems.length > 0) throw invalidRequest(problems);
     },
   );
 }

@@ -1,5 +1,5 @@
 /** RFC 9457 problem+json rendering of a GatewayError. */
-import { ERROR_CATALOGUE } from './catalogue.js';
+import { ERROR_CATALOGUE, type ErrorCode } from './catalogue.js';
 import type { GatewayError, InvalidParam, VendorFailure } from './gateway-error.js';
 
 export interface Problem {
@@ -7,7 +7,7 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  code: string;
+  code: ErrorCode;
   requestId: string;
   invalidParams?: InvalidParam[];
   errors?: (VendorFailure & { vendor: string })[];

@@ -3,7 +3,7 @@
  * down, checked locally or unsupported, which orders, which paging) and its live state (breaker, 429
  * memory, last success and error).
  */
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
@@ -11,6 +11,8 @@ import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
 import { blockKey, breakerKey } from '../upstream/guard.js';
 import type { VendorHealthTracker } from './vendor-health.js';
+import { API_KEY_SECURITY, problemResponses, REQUEST_ID_HEADERS } from '../openapi/responses.js';
+import { VendorListSchema, type VendorCapabilitiesSchema } from './ops-schema.js';
 
 export interface VendorsDeps {
   vendors: readonly CompiledVendor[];
@@ -21,20 +23,21 @@ export interface VendorsDeps {
 
 type FilterCapability = 'pushed' | 'pushed, re-checked here' | 'here' | 'constant' | 'unsupported';
 
-export function capabilities(v: CompiledVendor) {
+export function capabilities(v: CompiledVendor): z.infer<typeof VendorCapabilitiesSchema> {
   const filters: Record<string, FilterCapability> = {};
   for (const name of FILTER_NAMES) {
     const f = v.filters[name];
     filters[name] = f.push ? (f.spec?.recheck && f.local ? 'pushed, re-checked here' : 'pushed') : f.constant !== undefined ? 'constant' : f.local ? 'here' : 'unsupported';
   }
   const canOrder = v.paging.style !== 'none';
-  const order = Object.fromEntries(ORDER_FIELDS.map((o) => [o, canOrder && v.order?.[o] ? 'pushed' : 'here']));
+  const pushed = (o: (typeof ORDER_FIELDS)[number]) => Boolean(canOrder && v.order?.[o]);
+  const order = Object.fromEntries(ORDER_FIELDS.map((o) => [o, pushed(o) ? ('pushed' as const) : ('here' as const)]));
   return {
     filters,
     order,
     paging: v.paging.style,
     // Read lazily when the vendor orders for us; otherwise every request reads it whole (up to maxItems).
-    read: Object.fromEntries(ORDER_FIELDS.map((o) => [o, canOrder && v.order?.[o] ? 'lazy' : 'whole'])),
+    read: Object.fromEntries(ORDER_FIELDS.map((o) => [o, pushed(o) ? ('lazy' as const) : ('whole' as const)])),
     maxItems: v.maxItems,
     timeoutMs: v.timeoutMs,
     rateLimit: v.rateLimit ?? null,
@@ -42,11 +45,24 @@ export function capabilities(v: CompiledVendor) {
   };
 }
 
+const route = createRoute({
+  method: 'get',
+  path: '/vendors',
+  operationId: 'listVendors',
+  tags: ['Operations'],
+  summary: 'Configured vendors, their capabilities and live state',
+  security: API_KEY_SECURITY,
+  responses: {
+    200: { description: 'Every configured vendor.', headers: REQUEST_ID_HEADERS, content: { 'application/json': { schema: VendorListSchema } } },
+    ...problemResponses(['INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', 'INTERNAL_ERROR']),
+  },
+});
+
 export function vendorRoutes(deps: VendorsDeps) {
-  return new Hono<AppEnv>().get('/', async (c) => {
+  return new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
     const now = deps.clock.now();
     const data = await Promise.all(
-      deps.vendors.map(async (v) => {
+      deps.vendors.map(async (v): Promise<z.infer<typeof VendorListSchema>['data'][number]> => {
         const breaker = await deps.store.breaker(breakerKey(v.name));
         const blocked = await deps.store.blockedUntil(blockKey(v.name));
         return {
@@ -67,6 +83,6 @@ export function vendorRoutes(deps: VendorsDeps) {
         };
       }),
     );
-    return c.json({ object: 'list', data });
+    return c.json({ object: 'list' as const, data }, 200);
   });
 }

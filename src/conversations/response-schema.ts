@@ -1,0 +1,137 @@
+/**
+ * The zod contract of GET /conversations' answer: the Conversation, each vendor's report, the plan and the
+ * list. They describe the responses in /openapi.json; the compile-time checks at the end keep them equal
+ * to the types the code builds answers from.
+ */
+import { z } from '@hono/zod-openapi';
+import { VendorFailureSchema } from '../errors/problem-schema.js';
+import type { Conversation, Message } from '../model/conversation.js';
+import { FILTER_NAMES } from '../model/query.js';
+import type { Same } from '../openapi/same.js';
+import type { ExplainedPlan, ListResult, SourceReport } from './list.js';
+
+const instant = (description: string) =>
+  z.string().nullable().openapi({ description: `${description}: ISO 8601 UTC with milliseconds, or null.`, format: 'date-time', example: '2024-05-01T12:30:00.000Z' });
+const author = z.enum(['customer', 'agent', 'human_agent', 'system']).nullable().openapi({ example: 'customer' });
+
+export const MessageSchema = z
+  .object({
+    id: z.string().nullable().openapi({ example: 'm-1' }),
+    text: z.string().nullable().openapi({ example: 'Hi, I need a refund' }),
+    author,
+    createdAt: instant('When it was sent'),
+  })
+  .openapi('Message');
+
+export const ConversationSchema = z
+  .object({
+    id: z.string().openapi({ description: "`<vendor>:<vendor's id>`; the tie-breaker of the order.", example: 'siteassist:c-1001' }),
+    vendor: z.string().openapi({ example: 'siteassist' }),
+    externalId: z.string().openapi({ description: "The vendor's own id.", example: 'c-1001' }),
+    title: z.string().nullable().openapi({ example: 'Refund for order 4411' }),
+    status: z.enum(['open', 'closed']).nullable().openapi({ example: 'open' }),
+    channel: z.string().nullable().openapi({ example: 'whatsapp' }),
+    createdAt: instant('Created'),
+    updatedAt: instant('Last updated'),
+    lastActivityAt: instant('Last activity'),
+    closedAt: instant('Closed'),
+    handledBy: z.enum(['ai', 'human']).nullable().openapi({ example: 'ai' }),
+    agent: z.strictObject({ id: z.string().nullable(), name: z.string().nullable() }).nullable().openapi({ example: { id: 'agent-1', name: 'Ada' } }),
+    contact: z
+      .object({ name: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable() })
+      .nullable()
+      .openapi({ example: { name: 'Grace', email: 'grace@example.com', phone: null } }),
+    messageCount: z.number().int().nullable().openapi({ example: 4 }),
+    lastMessage: z
+      .object({ text: z.string().nullable(), author, createdAt: instant('When it was sent') })
+      .nullable()
+      .openapi({ example: { text: 'Thanks!', author: 'customer', createdAt: '2024-05-01T12:30:00.000Z' } }),
+    messages: z.array(MessageSchema).nullable().optional().openapi({ description: 'With include=messages: every message, or null where the vendor gives none.' }),
+    raw: z.unknown().optional().openapi({ description: "With include=raw: the vendor's own item, as it sent it." }),
+  })
+  .openapi('Conversation', { description: 'One conversation, the same shape whichever vendor holds it.' });
+
+export const SourceReportSchema = z
+  .object({
+    vendor: z.string().openapi({ example: 'siteassist' }),
+    status: z.enum(['ok', 'error', 'skipped']).openapi({ description: 'ok: answered; error: failed (see error); skipped: cannot honour the query (see reason).' }),
+    total: z.number().int().nullable().openapi({ description: "This vendor's exact number of matches, or null when unknown.", example: 70 }),
+    fetched: z.number().int().openapi({ description: 'Items received from the vendor for this page.', example: 11 }),
+    calls: z.number().int().openapi({ description: 'Pages asked of the vendor.', example: 1 }),
+    dropped: z.number().int().openapi({ description: 'Items that could not be mapped (no id, unreadable timestamp).', example: 0 }),
+    latencyMs: z.number().int().openapi({ example: 12 }),
+    retries: z.number().int().openapi({ description: 'Calls repeated after transient failures.', example: 0 }),
+    reason: z.string().optional().openapi({ example: "status can't be evaluated for this vendor" }),
+    error: VendorFailureSchema.optional(),
+  })
+  .openapi('SourceReport', { description: "One vendor's part in the answer." });
+
+export const ExplainedPlanSchema = z
+  .object({
+    vendor: z.string().openapi({ example: 'siteassist' }),
+    action: z.enum(['fetch', 'skip', 'empty']).openapi({ description: "fetch: call it; skip: it can't honour the query; empty: it can hold no match, so no call." }),
+    reason: z.string().optional(),
+    pushedFilters: z.array(z.string()).openapi({ description: 'Filters the vendor applies.', example: ['status'] }),
+    localFilters: z.array(z.string()).openapi({ description: `Filters checked here (of ${FILTER_NAMES.join(', ')}).`, example: ['search'] }),
+    order: z.enum(['pushed', 'local']),
+    read: z.enum(['lazy', 'whole']).openapi({ description: "lazy: only as deep as the page needs; whole: everything, then sorted here (up to the vendor's maxItems)." }),
+    totalFromVendor: z.boolean(),
+    params: z.array(z.string()).openapi({ description: 'Parameter names sent on every call (values are not shown).', example: ['status', 'orderBy'] }),
+  })
+  .openapi('ExplainedPlan', { description: "With explain=true: one vendor's plan." });
+
+export const ConversationListSchema = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(ConversationSchema),
+    limit: z.number().int().openapi({ example: 10 }),
+    offset: z.number().int().openapi({ example: 0 }),
+    total: z.number().int().nullable().openapi({ description: 'Exact size of the union over the included vendors, or null when it cannot be known exactly.', example: 137 }),
+    hasMore: z.boolean(),
+    nextCursor: z.string().nullable().openapi({ description: 'Opaque, signed, stateless: send it as cursor= for the next page; null on the last page.' }),
+    partial: z.boolean().openapi({ description: 'true when a vendor failed: its error is in sources[].' }),
+    sources: z.array(SourceReportSchema),
+    plan: z.array(ExplainedPlanSchema).optional().openapi({ description: 'With explain=true: per vendor, pushed and local filters, order, lazy or whole read.' }),
+  })
+  .openapi('ConversationList', {
+    description: 'One page of conversations from every included vendor, merged in one exact order.',
+    example: {
+      object: 'list',
+      data: [
+        {
+          id: 'siteassist:c-1001',
+          vendor: 'siteassist',
+          externalId: 'c-1001',
+          title: 'Refund for order 4411',
+          status: 'open',
+          channel: 'whatsapp',
+          createdAt: '2024-05-01T09:00:00.000Z',
+          updatedAt: '2024-05-01T12:30:00.000Z',
+          lastActivityAt: '2024-05-01T12:30:00.000Z',
+          closedAt: null,
+          handledBy: 'ai',
+          agent: { id: 'agent-1', name: 'Ada' },
+          contact: { name: 'Grace', email: 'grace@example.com', phone: null },
+          messageCount: 4,
+          lastMessage: { text: 'Thanks!', author: 'customer', createdAt: '2024-05-01T12:30:00.000Z' },
+        },
+      ],
+      limit: 1,
+      offset: 0,
+      total: 137,
+      hasMore: true,
+      nextCursor: 'eyJ2IjoxfQ.c2lnbmF0dXJl',
+      partial: false,
+      sources: [
+        { vendor: 'siteassist', status: 'ok', total: 70, fetched: 1, calls: 1, dropped: 0, latencyMs: 12, retries: 0 },
+        { vendor: 'uncodie', status: 'skipped', total: null, fetched: 0, calls: 0, dropped: 0, latencyMs: 0, retries: 0, reason: "status can't be evaluated for this vendor" },
+      ],
+    },
+  });
+
+const _conversation: Same<z.infer<typeof ConversationSchema>, Conversation> = true;
+const _message: Same<z.infer<typeof MessageSchema>, Message> = true;
+const _source: Same<z.infer<typeof SourceReportSchema>, SourceReport> = true;
+const _plan: Same<z.infer<typeof ExplainedPlanSchema>, ExplainedPlan> = true;
+const _list: Same<z.infer<typeof ConversationListSchema>, ListResult> = true;
+void [_conversation, _message, _source, _plan, _list];

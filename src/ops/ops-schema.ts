@@ -1,0 +1,54 @@
+/** The zod contracts of /vendors, /healthz and /readyz, as /openapi.json publishes them. */
+import { z } from '@hono/zod-openapi';
+import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
+
+const FILTER_CAPABILITIES = ['pushed', 'pushed, re-checked here', 'here', 'constant', 'unsupported'] as const;
+const record = <T extends z.ZodType>(keys: readonly string[], value: T) =>
+  z.strictObject(Object.fromEntries(keys.map((k) => [k, value])) as Record<string, T>);
+
+export const VendorCapabilitiesSchema = z
+  .object({
+    filters: record(FILTER_NAMES, z.enum(FILTER_CAPABILITIES)).openapi({
+      description: 'Per filter: pushed to the vendor, pushed and re-checked here, checked here, constant for this vendor, or unsupported.',
+    }),
+    order: record(ORDER_FIELDS, z.enum(['pushed', 'here'])).openapi({ description: 'Per orderBy: sorted by the vendor, or here.' }),
+    paging: z.enum(['offset', 'page', 'cursor', 'none']),
+    read: record(ORDER_FIELDS, z.enum(['lazy', 'whole'])).openapi({ description: 'Per orderBy: read only as deep as a page needs, or whole.' }),
+    maxItems: z.number().int(),
+    timeoutMs: z.number().int(),
+    rateLimit: z.strictObject({ perMinute: z.number(), burst: z.number(), maxWaitMs: z.number() }).nullable().openapi({ description: 'Our outbound budget toward the vendor.' }),
+    cache: z.strictObject({ ttlMs: z.number(), staleWhileRevalidateMs: z.number() }).nullable().openapi({ description: 'Vendor response cache, when on.' }),
+  })
+  .openapi('VendorCapabilities');
+
+export const VendorStatusSchema = z
+  .object({
+    name: z.string().openapi({ example: 'siteassist' }),
+    enabled: z.boolean(),
+    reason: z.string().optional().openapi({ description: 'Why a vendor is disabled.' }),
+    origin: z.string().nullable().openapi({ description: "The vendor's origin (null when disabled).", example: 'https://api.siteassist.example' }),
+    capabilities: VendorCapabilitiesSchema,
+    state: z.strictObject({
+      breaker: z.strictObject({
+        state: z.enum(['closed', 'open', 'half-open']),
+        failures: z.number().int(),
+        openedAt: z.string().optional().openapi({ format: 'date-time' }),
+        probeAt: z.string().optional().openapi({ format: 'date-time', description: 'When one call may probe the vendor again.' }),
+      }),
+      rateLimitedUntil: z.string().nullable().openapi({ format: 'date-time', description: 'The vendor told us to wait until then.' }),
+      lastSuccessAt: z.string().nullable().openapi({ format: 'date-time' }),
+      lastError: z
+        .object({ at: z.string().openapi({ format: 'date-time' }), code: z.string(), message: z.string(), upstreamStatus: z.number().int().nullable() })
+        .nullable(),
+    }),
+  })
+  .openapi('VendorStatus', { description: "A configured vendor: what its config lets the gateway do and how it is doing (this process's view)." });
+
+export const VendorListSchema = z
+  .object({ object: z.literal('list'), data: z.array(VendorStatusSchema) })
+  .openapi('VendorList');
+
+export const HealthSchema = z.strictObject({ status: z.literal('ok') }).openapi('Health', { example: { status: 'ok' } });
+export const ReadinessSchema = z
+  .object({ status: z.enum(['ready', 'not ready']) })
+  .openapi('Readiness', { description: 'not ready (503) while starting or draining.', example: { status: 'ready' } });
