@@ -17,7 +17,7 @@ const envSchema = z.object({
   /** Seed and size of the simulators' demo data. */
   SIM_SEED: z.coerce.number().int().default(42),
   SIM_COUNT: z.coerce.number().int().min(0).max(100_000).default(300),
-  /** Faults for embedded simulators, e.g. `superagentes=rateLimit:30,uncodie=slow:800` (see sim/kit.ts). */
+  /** Faults for embedded simulators, e.g. `globex=rateLimit:30,initech=slow:800` (see sim/kit.ts). */
   SIM_FAULTS: z.string().default(''),
 });
 

@@ -55,7 +55,7 @@ export async function probeCommand(args: readonly string[], ctx: CliContext): Pr
   const { values, positionals } = parseCommand(args, { query: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } }, 1);
   if (values.help) return (ctx.out(PROBE_HELP), 0);
   const name = positionals[0];
-  if (name === undefined) throw new UsageError('name the vendor to probe, e.g. switchboard probe siteassist');
+  if (name === undefined) throw new UsageError('name the vendor to probe, e.g. switchboard probe acme');
   const dir = values.config ?? ctx.vars.CONFIG_DIR;
 
   let config: LoadedConfig;

@@ -7,7 +7,7 @@
  * import { createClient, SwitchboardError } from 'switchboard/client';
  * const sb = createClient({ baseUrl: 'http://localhost:8080', apiKey: process.env.SWITCHBOARD_KEY });
  * const page = await sb.listConversations({ status: 'open', orderBy: 'createdAt', limit: 20 });
- * for await (const page of sb.walkConversations({ vendor: ['siteassist'], limit: 100 })) { … }
+ * for await (const page of sb.walkConversations({ vendor: ['acme'], limit: 100 })) { … }
  * ```
  */
 import type { z } from '@hono/zod-openapi';

@@ -25,8 +25,8 @@ export const MessageSchema = z
 
 export const ConversationSchema = z
   .object({
-    id: z.string().openapi({ description: "`<vendor>:<vendor's id>`; the tie-breaker of the order.", example: 'siteassist:c-1001' }),
-    vendor: z.string().openapi({ example: 'siteassist' }),
+    id: z.string().openapi({ description: "`<vendor>:<vendor's id>`; the tie-breaker of the order.", example: 'acme:c-1001' }),
+    vendor: z.string().openapi({ example: 'acme' }),
     externalId: z.string().openapi({ description: "The vendor's own id.", example: 'c-1001' }),
     title: z.string().nullable().openapi({ example: 'Refund for order 4411' }),
     status: z.enum(['open', 'closed']).nullable().openapi({ example: 'open' }),
@@ -53,7 +53,7 @@ export const ConversationSchema = z
 
 export const SourceReportSchema = z
   .object({
-    vendor: z.string().openapi({ example: 'siteassist' }),
+    vendor: z.string().openapi({ example: 'acme' }),
     status: z.enum(['ok', 'error', 'skipped']).openapi({ description: 'ok: answered; error: failed (see error); skipped: cannot honour the query (see reason).' }),
     total: z.number().int().nullable().openapi({ description: "This vendor's exact number of matches, or null when unknown.", example: 70 }),
     fetched: z.number().int().openapi({ description: 'Items received from the vendor for this page.', example: 11 }),
@@ -68,7 +68,7 @@ export const SourceReportSchema = z
 
 export const ExplainedPlanSchema = z
   .object({
-    vendor: z.string().openapi({ example: 'siteassist' }),
+    vendor: z.string().openapi({ example: 'acme' }),
     action: z.enum(['fetch', 'skip', 'empty']).openapi({ description: "fetch: call it; skip: it can't honour the query; empty: it can hold no match, so no call." }),
     reason: z.string().optional(),
     pushedFilters: z.array(z.string()).openapi({ description: 'Filters the vendor applies.', example: ['status'] }),
@@ -99,8 +99,8 @@ export const ConversationListSchema = z
       object: 'list',
       data: [
         {
-          id: 'siteassist:c-1001',
-          vendor: 'siteassist',
+          id: 'acme:c-1001',
+          vendor: 'acme',
           externalId: 'c-1001',
           title: 'Refund for order 4411',
           status: 'open',
@@ -123,8 +123,8 @@ export const ConversationListSchema = z
       nextCursor: 'eyJ2IjoxfQ.c2lnbmF0dXJl',
       partial: false,
       sources: [
-        { vendor: 'siteassist', status: 'ok', total: 70, fetched: 1, calls: 1, dropped: 0, latencyMs: 12, retries: 0 },
-        { vendor: 'uncodie', status: 'skipped', total: null, fetched: 0, calls: 0, dropped: 0, latencyMs: 0, retries: 0, reason: "status can't be evaluated for this vendor" },
+        { vendor: 'acme', status: 'ok', total: 70, fetched: 1, calls: 1, dropped: 0, latencyMs: 12, retries: 0 },
+        { vendor: 'initech', status: 'skipped', total: null, fetched: 0, calls: 0, dropped: 0, latencyMs: 0, retries: 0, reason: "status can't be evaluated for this vendor" },
       ],
     },
   });

@@ -35,7 +35,7 @@ export const VendorFailureSchema = z.strictObject(failureShape).openapi('VendorF
 
 // Spelled out rather than `.extend()`ed: allOf over closed objects would admit nothing.
 export const VendorErrorSchema = z
-  .strictObject({ vendor: z.string().openapi({ example: 'superagentes' }), ...failureShape })
+  .strictObject({ vendor: z.string().openapi({ example: 'globex' }), ...failureShape })
   .openapi('VendorError', { description: "One vendor's failure, named." });
 
 export const ProblemSchema = z

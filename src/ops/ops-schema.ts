@@ -23,10 +23,10 @@ export const VendorCapabilitiesSchema = z
 
 export const VendorStatusSchema = z
   .object({
-    name: z.string().openapi({ example: 'siteassist' }),
+    name: z.string().openapi({ example: 'acme' }),
     enabled: z.boolean(),
     reason: z.string().optional().openapi({ description: 'Why a vendor is disabled.' }),
-    origin: z.string().nullable().openapi({ description: "The vendor's origin (null when disabled).", example: 'https://api.siteassist.example' }),
+    origin: z.string().nullable().openapi({ description: "The vendor's origin (null when disabled).", example: 'https://api.acme.example' }),
     capabilities: VendorCapabilitiesSchema,
     state: z.strictObject({
       breaker: z.strictObject({
