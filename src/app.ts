@@ -94,7 +94,9 @@ export function createApp(deps: AppDeps) {
   app.openapi(healthzRoute, (c) => c.json({ status: 'ok' as const }, 200));
   app.openapi(readyzRoute, (c) => {
     const ready = deps.ready?.() ?? true;
-    return ready ? c.json({ status: 'ready' as const }, 200) : c.json({ status: 'not ready' as const }, 503);
+    // Redis being away doesn't make a replica unready: it serves on local state (stateStore says so).
+    const stateStore = deps.store.mode?.() ?? 'memory';
+    return ready ? c.json({ status: 'ready' as const, stateStore }, 200) : c.json({ status: 'not ready' as const, stateStore }, 503);
   });
   // Open like /healthz and outside the client limits: Prometheus scrapes it. Restrict it at the network.
   // Described, not validated: its body is Prometheus text.

@@ -9,6 +9,15 @@ const envSchema = z.object({
   CONFIG_WATCH: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** HMAC key for cursors; random per process when unset (cursors then die with the process). */
   CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Where limits, 429 memory and breakers live: `memory` (this process) or a `redis://` URL shared by replicas. */
+  STATE_STORE: z
+    .string()
+    .default('memory')
+    .refine((v) => v === 'memory' || /^rediss?:\/\//.test(v), 'must be memory or a redis:// (rediss://) URL'),
+  /** Prefix of every Redis key (several gateways, or test runs, can share one Redis). */
+  STATE_STORE_PREFIX: z.string().default('switchboard:'),
+  /** Longest wait for one Redis operation before falling back to in-memory state (ms). */
+  STATE_STORE_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** json (one line per event, for machines) or pretty (for a person at a terminal). */
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),

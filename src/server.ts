@@ -8,6 +8,7 @@ import { parseFaults } from '../sim/kit.js';
 import { readEnv } from './env.js';
 import { buildGateway } from './gateway.js';
 import { ConfigError } from './config/load.js';
+import { redisStore, type RedisStateStore } from './state/redis-store.js';
 
 const { vars, all } = readEnv();
 const logger = pino({
@@ -20,11 +21,19 @@ const logger = pino({
 let draining = false;
 
 try {
+  let store: RedisStateStore | undefined;
+  if (vars.STATE_STORE !== 'memory') {
+    store = redisStore({ url: vars.STATE_STORE, prefix: vars.STATE_STORE_PREFIX, timeoutMs: vars.STATE_STORE_TIMEOUT_MS, logger });
+    // Unreachable at start is no reason not to start: the store begins in fallback and keeps trying.
+    await store.connect();
+    logger.info({ stateStore: store.mode(), prefix: vars.STATE_STORE_PREFIX }, 'state store: Redis');
+  }
   const gateway = await buildGateway({
     configDir: vars.CONFIG_DIR,
     env: all,
     logger,
     ready: () => !draining,
+    ...(store ? { store } : {}),
     ...(vars.CURSOR_SECRET ? { cursorSecret: vars.CURSOR_SECRET } : {}),
     ...(vars.SIMULATORS === 'auto' ? { simulators } : {}),
     simulatorData: { seed: vars.SIM_SEED, count: vars.SIM_COUNT },
@@ -50,6 +59,7 @@ try {
     }
     clearInterval(idle);
     await gateway.close();
+    await store?.close();
     logger.info({}, 'stopped');
     process.exit(0);
   };

@@ -16,7 +16,7 @@ import { processRegistry } from './process.js';
 /** What the scrape-time metrics read; the newest app's (a config reload binds its own). */
 export interface ScrapeSources {
   vendors: readonly { name: string }[];
-  store: Pick<StateStore, 'breaker'>;
+  store: Pick<StateStore, 'breaker' | 'mode'>;
   upstream: Upstream;
 }
 
@@ -94,6 +94,14 @@ export function createMetrics(): GatewayMetrics {
         const state = states[i];
         if (state !== null && state !== undefined) this.set({ vendor: v.name }, state);
       });
+    },
+  });
+  new Gauge({
+    name: 'switchboard_state_store_fallback',
+    help: 'The shared state store (Redis) is unreachable and this replica uses its own in-memory state: 1, else 0.',
+    registers,
+    collect() {
+      this.set(bound?.store.mode?.() === 'fallback:memory' ? 1 : 0);
     },
   });
   new Counter({

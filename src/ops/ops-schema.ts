@@ -50,5 +50,10 @@ export const VendorListSchema = z
 
 export const HealthSchema = z.strictObject({ status: z.literal('ok') }).openapi('Health', { example: { status: 'ok' } });
 export const ReadinessSchema = z
-  .object({ status: z.enum(['ready', 'not ready']) })
-  .openapi('Readiness', { description: 'not ready (503) while starting or draining.', example: { status: 'ready' } });
+  .object({
+    status: z.enum(['ready', 'not ready']),
+    stateStore: z.enum(['memory', 'redis', 'fallback:memory']).optional().openapi({
+      description: 'Where rate-limit, 429 and breaker state lives: this process (memory), shared Redis, or this process because Redis is unreachable (fallback:memory; still ready).',
+    }),
+  })
+  .openapi('Readiness', { description: 'not ready (503) while starting or draining.', example: { status: 'ready', stateStore: 'redis' } });

@@ -27,7 +27,12 @@ export interface BreakerRecord {
   probing: boolean;
 }
 
+/** Where state lives right now: this process, Redis, or this process because Redis is unreachable. */
+export type StoreMode = 'memory' | 'redis' | 'fallback:memory';
+
 export interface StateStore {
+  /** Where state lives right now (default: 'memory'). */
+  mode?(): StoreMode;
   take(key: string, spec: BucketSpec, now: number): Promise<Take>;
   blockedUntil(key: string): Promise<number | null>;
   blockUntil(key: string, until: number): Promise<void>;
@@ -63,6 +68,7 @@ export function memoryStore(opts: { maxKeys?: number } = {}): StateStore & { cle
   const blocks = new LRUCache<string, number>({ max: opts.maxKeys ?? 10_000 });
   const breakers = new LRUCache<string, BreakerRecord>({ max: opts.maxKeys ?? 10_000 });
   return {
+    mode: () => 'memory',
     async take(key, spec, now) {
       const { bucket, take } = takeFromBucket(buckets.get(key), spec, now);
       buckets.set(key, bucket);

@@ -56,6 +56,6 @@ describe('typed client', () => {
   it('reads /vendors, /healthz and /readyz', async () => {
     expect((await sb.vendors()).data.map((v) => v.name).sort()).toEqual(['siteassist', 'superagentes', 'uncodie']);
     expect(await sb.healthz()).toEqual({ status: 'ok' });
-    expect(await sb.readyz()).toEqual({ status: 'ready' });
+    expect(await sb.readyz()).toEqual({ status: 'ready', stateStore: 'memory' });
   });
 });

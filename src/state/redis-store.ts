@@ -1,0 +1,203 @@
+/**
+ * The StateStore in Redis, shared by every replica: outbound budgets, per-client limits, 429 memory and
+ * breaker records are one state however many processes serve. Redis is never allowed to take the gateway
+ * down: every operation has a tight timeout, and when Redis is unreachable or slow this replica falls back
+ * to its own in-memory store (logged once per episode, reported by `mode()`), probes Redis in the
+ * background and goes back to it when it answers again.
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from '../app.js';
+import { memoryStore, type BreakerRecord, type StateStore, type StoreMode, type Take } from './store.js';
+
+export interface RedisStoreOptions {
+  /** `redis://[user:pass@]host:port[/db]` (or `rediss://`). */
+  url: string;
+  /** Prepended to every key, so several gateways (or test runs) can share one Redis. */
+  prefix: string;
+  /** Longest wait for one Redis operation before this replica falls back to memory (ms). */
+  timeoutMs: number;
+  logger: Logger;
+  /** How often to try Redis again while in fallback (ms). */
+  probeMs?: number;
+}
+
+export interface RedisStateStore extends StateStore {
+  mode(): StoreMode;
+  /** Waits (at most `ms`) for the first connection; starts in fallback when there is none. */
+  connect(ms?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/*
+ * Why a script and not rate-limiter-flexible: our bucket grants bounded *reservations* (a caller may take a
+ * token that frees up within maxWaitMs and sleep until then, tokens going negative down to that floor) and
+ * reports the wait, the whole tokens left and the time to the next token. rate-limiter-flexible's Redis
+ * limiters count points in fixed windows and queue waiters only in-process (RateLimiterQueue), so they
+ * can't share one reservation queue across replicas. This is `takeFromBucket` (store.ts), step for step,
+ * run atomically in Redis. Fractions travel as strings: Lua numbers returned to Redis are truncated.
+ */
+const TAKE_LUA = `
+local perMs = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local maxWait = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+local h = redis.call('HMGET', KEYS[1], 't', 'a')
+local tokens = tonumber(h[1]) or burst
+local at = tonumber(h[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * perMs)
+local floor = -maxWait * perMs
+local granted = 0
+if tokens - 1 >= floor - 1e-9 then
+  tokens = tokens - 1
+  granted = 1
+end
+redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens), 'a', string.format('%d', now))
+-- Gone once it would be full again anyway: idle clients don't accumulate keys.
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - floor) / perMs) + 1000)
+return {granted, string.format('%.17g', tokens)}
+`;
+
+/** Keeps the later of two "don't call before" times; the key expires with it. */
+const BLOCK_LUA = `
+local cur = tonumber(redis.call('GET', KEYS[1]))
+local untilMs = tonumber(ARGV[1])
+if cur == nil or cur < untilMs then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', math.max(1, tonumber(ARGV[2])))
+end
+return 1
+`;
+
+/** Breaker records outlive any cool-down by far; the TTL only sweeps vendors that are gone. */
+const BREAKER_TTL_MS = 24 * 3600 * 1000;
+
+const CLOSED: BreakerRecord = { state: 'closed', failures: 0, openedAt: 0, probing: false };
+
+type Client = Redis & {
+  sbTake(key: string, perMs: number, burst: number, maxWaitMs: number, now: number): Promise<[number, string]>;
+  sbBlock(key: string, until: number, ttlMs: number): Promise<number>;
+};
+
+export function redisStore(opts: RedisStoreOptions): RedisStateStore {
+  const local = memoryStore();
+  const probeMs = opts.probeMs ?? 500;
+  const client = new Redis(opts.url, {
+    keyPrefix: opts.prefix,
+    // Fail fast instead of queueing while disconnected: the fallback answers meanwhile.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: opts.timeoutMs,
+    connectTimeout: Math.max(200, opts.timeoutMs * 5),
+    lazyConnect: true,
+    // Keep trying in the background, at most once a second.
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+  }) as Client;
+  client.defineCommand('sbTake', { numberOfKeys: 1, lua: TAKE_LUA });
+  client.defineCommand('sbBlock', { numberOfKeys: 1, lua: BLOCK_LUA });
+
+  let fallback = false;
+  let closed = false;
+  let probe: NodeJS.Timeout | undefined;
+
+  const enterFallback = (err: unknown) => {
+    if (fallback || closed) return;
+    fallback = true;
+    opts.logger.error(
+      { stateStore: 'fallback:memory', err: { message: err instanceof Error ? err.message : String(err) } },
+      'state store (Redis) unreachable or slow: using in-memory state for this replica until it is back',
+    );
+    probe = setInterval(() => {
+      client.ping().then(recover, () => undefined);
+    }, probeMs);
+    probe.unref();
+  };
+  const recover = () => {
+    if (!fallback || closed) return;
+    fallback = false;
+    clearInterval(probe);
+    // What this replica learnt alone is dropped: the shared state is the one that counts again.
+    local.clear();
+    opts.logger.info({ stateStore: 'redis' }, 'state store (Redis) is back: state is shared again');
+  };
+  // ioredis reports connection trouble as 'error' events; unhandled, they would crash the process.
+  client.on('error', (err) => enterFallback(err));
+  client.on('close', () => enterFallback(new Error('connection to Redis closed')));
+
+  /** Redis when it answers in time, else (and for the rest of the episode) the local store. */
+  async function use<T>(remote: () => Promise<T>, fallbackTo: () => Promise<T>): Promise<T> {
+    if (fallback) return fallbackTo();
+    try {
+      return await remote();
+    } catch (err) {
+      enterFallback(err);
+      return fallbackTo();
+    }
+  }
+
+  return {
+    mode: () => (fallback ? 'fallback:memory' : 'redis'),
+    async connect(ms = 1000) {
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no connection to Redis within ${ms} ms`)), ms).unref());
+      try {
+        await Promise.race([client.connect(), timeout]);
+      } catch (err) {
+        enterFallback(err);
+      }
+    },
+    async close() {
+      closed = true;
+      clearInterval(probe);
+      client.disconnect();
+    },
+    take(key, spec, now) {
+      return use(
+        async (): Promise<Take> => {
+          const perMs = spec.ratePerSec / 1000;
+          const [granted, t] = await client.sbTake(key, perMs, spec.burst, spec.maxWaitMs, Math.round(now));
+          const tokens = Number(t);
+          if (granted === 1) {
+            const waitMs = tokens >= 0 ? 0 : Math.ceil(-tokens / perMs);
+            return { granted: true, waitMs, remaining: Math.max(0, Math.floor(tokens)) };
+          }
+          const floor = -spec.maxWaitMs * perMs;
+          return { granted: false, retryAfterMs: Math.ceil((1 - tokens + floor) / perMs) };
+        },
+        () => local.take(key, spec, now),
+      );
+    },
+    blockedUntil(key) {
+      return use(
+        async () => {
+          const v = await client.get(key);
+          return v === null ? null : Number(v);
+        },
+        () => local.blockedUntil(key),
+      );
+    },
+    async blockUntil(key, until) {
+      // Also kept locally: a fallback episode starts from what this replica knew.
+      await local.blockUntil(key, until);
+      await use(
+        async () => void (await client.sbBlock(key, Math.round(until), Math.round(until - Date.now()))),
+        async () => undefined,
+      );
+    },
+    breaker(key) {
+      return use(
+        async () => {
+          const v = await client.get(key);
+          const rec = v === null ? CLOSED : (JSON.parse(v) as BreakerRecord);
+          await local.setBreaker(key, rec);
+          return rec;
+        },
+        () => local.breaker(key),
+      );
+    },
+    async setBreaker(key, rec) {
+      await local.setBreaker(key, rec);
+      await use(
+        async () => void (await client.set(key, JSON.stringify(rec), 'PX', BREAKER_TTL_MS)),
+        async () => undefined,
+      );
+    },
+  };
+}
