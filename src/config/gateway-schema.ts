@@ -1,8 +1,10 @@
 /** config/gateway.yaml: defaults and limits that apply to every vendor and request. */
 import { z } from 'zod';
 
-const count = z.coerce.number().int().positive();
-const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+/** A positive whole number; a `${VAR}` arrives as a string, so strings are coerced. */
+export const count = z.coerce.number().int().positive();
+/** true/false, also as the strings an env reference leaves behind. */
+export const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
 /** A token bucket: `perMinute` on average, up to `burst` at once. */
 export const rateLimitSchema = z.strictObject({

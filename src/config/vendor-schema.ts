@@ -4,10 +4,8 @@
  */
 import { z } from 'zod';
 import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
-import { breakerSchema, cacheSchema, rateLimitSchema, retrySchema } from './gateway-schema.js';
+import { bool, breakerSchema, cacheSchema, count, rateLimitSchema, retrySchema } from './gateway-schema.js';
 
-const count = z.coerce.number().int().positive();
-const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
 
 /** A JSON path into a vendor document: `a.b[0]`, `a[-1]` (last), `a[*].b` (every), `$` (the root). */
 export const pathSchema = z.string().min(1).regex(/^(\$|[^.\s[\]]+|\[-?\d+\]|\[\*\])(\.[^.\s[\]]+|\[-?\d+\]|\[\*\])*$/, {

@@ -6,7 +6,7 @@ import type { BreakerConfig, CacheConfig, GatewayConfig, RateLimitConfig, RetryC
 import type { FilterSpec, VendorConfig } from '../config/vendor-schema.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
 import { FILTER_NAMES, TIME_FILTERS, type FilterName, type OrderDir, type OrderField } from '../model/query.js';
-import { compileErrors, failure, tryParseJson, type ErrorMapper, type RawResponse } from './errors.js';
+import { compileErrors, failure, headerOf, tryParseJson, type ErrorMapper, type RawResponse } from './errors.js';
 import { compileFields, DialectError, type ItemMapper } from './fields.js';
 import { compilePaging, type PageFacts, type Paging, type Token } from './paging.js';
 import { compilePath, compilePaths, type Getter } from './path.js';
@@ -228,10 +228,9 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
 }
 
 function describeBody(res: RawResponse): string {
-  const ct = res.headers['content-type'];
   const t = res.body.trim();
   if (t === '') return 'an empty body';
-  return `${Array.isArray(ct) ? ct[0] : (ct ?? 'no content-type')} (${t.slice(0, 40).replace(/\s+/g, ' ')}${t.length > 40 ? '…' : ''})`;
+  return `${headerOf(res.headers, 'content-type') ?? 'no content-type'} (${t.slice(0, 40).replace(/\s+/g, ' ')}${t.length > 40 ? '…' : ''})`;
 }
 
 function compilePush(name: FilterName, spec: FilterSpec): (value: string | number) => PushResult {
