@@ -34,6 +34,11 @@ export const cacheSchema = z.strictObject({
   ttlMs: z.coerce.number().int().min(0).default(0),
   /** After that, how long a stale page may still answer while it is refreshed in the background. */
   staleWhileRevalidateMs: z.coerce.number().int().min(0).default(0),
+  /**
+   * With a shared state store: how long one replica's call for a page holds the lease that makes the
+   * others wait for its result rather than call too. A call slower than this lets a second replica call.
+   */
+  lockMs: count.default(2000),
 });
 export type CacheConfig = z.infer<typeof cacheSchema>;
 

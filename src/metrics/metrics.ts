@@ -106,7 +106,7 @@ export function createMetrics(): GatewayMetrics {
   });
   new Counter({
     name: 'switchboard_vendor_cache_total',
-    help: 'Vendor response cache lookups, all vendors together: hit, stale (served while refreshing), miss, coalesced (joined an identical call in flight).',
+    help: 'Vendor response cache lookups, all vendors together: hit, stale (served while refreshing), miss, coalesced (joined an identical call in flight here); with a shared store, shared_hit (a miss answered by another replica\'s page in Redis) and shared_wait (a miss that waited for another replica\'s call).',
     labelNames: ['result'] as const,
     registers,
     collect() {
@@ -117,6 +117,8 @@ export function createMetrics(): GatewayMetrics {
       this.inc({ result: 'stale' }, stats.staleHits);
       this.inc({ result: 'miss' }, stats.misses);
       this.inc({ result: 'coalesced' }, stats.coalesced);
+      this.inc({ result: 'shared_hit' }, stats.sharedHits);
+      this.inc({ result: 'shared_wait' }, stats.sharedWaits);
     },
   });
 

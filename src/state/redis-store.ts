@@ -5,9 +5,10 @@
  * to its own in-memory store (logged once per episode, reported by `mode()`), probes Redis in the
  * background and goes back to it when it answers again.
  */
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../app.js';
-import { memoryStore, type BreakerRecord, type StateStore, type StoreMode, type Take } from './store.js';
+import { memoryStore, type BreakerRecord, type SharedBlobs, type StateStore, type StoreMode, type Take } from './store.js';
 
 export interface RedisStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` (or `rediss://`). */
@@ -22,6 +23,7 @@ export interface RedisStoreOptions {
 }
 
 export interface RedisStateStore extends StateStore {
+  readonly blobs: SharedBlobs;
   mode(): StoreMode;
   /** Waits (at most `ms`) for the first connection; starts in fallback when there is none. */
   connect(ms?: number): Promise<void>;
@@ -67,6 +69,49 @@ end
 return 1
 `;
 
+/**
+ * Settles like `p`, or rejects when `ms` pass first. Not ioredis's commandTimeout: when this process's own
+ * event loop stalls (a long GC, a burst of work), the timer fires in the same turn that would have read
+ * Redis's answer, already waiting in the socket, and a healthy Redis would be called slow. So when the timer
+ * fires we let one I/O phase run (setImmediate comes after it) and only then decide.
+ */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (settled) return;
+          settled = true;
+          reject(new Error(`no answer from Redis within ${ms} ms`));
+        }),
+      ms,
+    );
+    p.then(
+      (v) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Releases a lease only while the token still holds it: an expired lease may belong to someone else now. */
+const RELEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
+
 /** Breaker records outlive any cool-down by far; the TTL only sweeps vendors that are gone. */
 const BREAKER_TTL_MS = 24 * 3600 * 1000;
 
@@ -75,6 +120,7 @@ const CLOSED: BreakerRecord = { state: 'closed', failures: 0, openedAt: 0, probi
 type Client = Redis & {
   sbTake(key: string, perMs: number, burst: number, maxWaitMs: number, now: number): Promise<[number, string]>;
   sbBlock(key: string, until: number, ttlMs: number): Promise<number>;
+  sbRelease(key: string, token: string): Promise<number>;
 };
 
 export function redisStore(opts: RedisStoreOptions): RedisStateStore {
@@ -85,7 +131,6 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
     // Fail fast instead of queueing while disconnected: the fallback answers meanwhile.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: opts.timeoutMs,
     connectTimeout: Math.max(200, opts.timeoutMs * 5),
     lazyConnect: true,
     // Keep trying in the background, at most once a second.
@@ -93,6 +138,7 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
   }) as Client;
   client.defineCommand('sbTake', { numberOfKeys: 1, lua: TAKE_LUA });
   client.defineCommand('sbBlock', { numberOfKeys: 1, lua: BLOCK_LUA });
+  client.defineCommand('sbRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
 
   let fallback = false;
   let closed = false;
@@ -106,7 +152,7 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
       'state store (Redis) unreachable or slow: using in-memory state for this replica until it is back',
     );
     probe = setInterval(() => {
-      client.ping().then(recover, () => undefined);
+      within(client.ping(), opts.timeoutMs).then(recover, () => undefined);
     }, probeMs);
     probe.unref();
   };
@@ -126,14 +172,30 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
   async function use<T>(remote: () => Promise<T>, fallbackTo: () => Promise<T>): Promise<T> {
     if (fallback) return fallbackTo();
     try {
-      return await remote();
+      return await within(remote(), opts.timeoutMs);
     } catch (err) {
       enterFallback(err);
       return fallbackTo();
     }
   }
 
+  // While Redis is away there is no second level and nobody to wait for: every lease is granted, so each
+  // replica calls for itself (its own in-process single-flight still applies).
+  const blobs: SharedBlobs = {
+    get: (key) => use(() => client.get(key), async () => null),
+    set: (key, value, ttlMs) => use(async () => void (await client.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)))), async () => undefined),
+    lease(key, ttlMs) {
+      const token = randomUUID();
+      return use(
+        async () => ((await client.set(key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK' ? token : null),
+        async () => token,
+      );
+    },
+    release: (key, token) => use(async () => void (await client.sbRelease(key, token)), async () => undefined),
+  };
+
   return {
+    blobs,
     mode: () => (fallback ? 'fallback:memory' : 'redis'),
     async connect(ms = 1000) {
       const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no connection to Redis within ${ms} ms`)), ms).unref());

@@ -27,6 +27,25 @@ export interface BreakerRecord {
   probing: boolean;
 }
 
+/**
+ * Values every replica can read (the second level of the vendor-response cache) and short leases, so that
+ * of N replicas wanting the same value one makes it while the others wait for it. Only a shared store has
+ * them: in one process the in-memory cache and its single-flight already do this job.
+ */
+export interface SharedBlobs {
+  /** The value under `key`, or null (none, expired, or the store can't be reached). */
+  get(key: string): Promise<string | null>;
+  /** Keeps `value` under `key` for `ttlMs`. Best effort: a store that can't be reached keeps nothing. */
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /**
+   * Takes the lease on `key` for `ttlMs` unless another holder has it: a token to release it with, or null
+   * while someone else holds it. A store that can't be reached grants it (nobody else can be asked).
+   */
+  lease(key: string, ttlMs: number): Promise<string | null>;
+  /** Gives the lease back, if `token` still holds it (it may have expired and been taken since). */
+  release(key: string, token: string): Promise<void>;
+}
+
 /** Where state lives right now: this process, Redis, or this process because Redis is unreachable. */
 export type StoreMode = 'memory' | 'redis' | 'fallback:memory';
 
@@ -38,6 +57,8 @@ export interface StateStore {
   blockUntil(key: string, until: number): Promise<void>;
   breaker(key: string): Promise<BreakerRecord>;
   setBreaker(key: string, rec: BreakerRecord): Promise<void>;
+  /** Present when the store is shared by several replicas. */
+  readonly blobs?: SharedBlobs;
 }
 
 interface Bucket {

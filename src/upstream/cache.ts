@@ -1,15 +1,22 @@
 /**
- * Opt-in per vendor: a TTL cache of vendor responses keyed by the exact request and the credentials that
- * made it, with single-flight (identical concurrent requests share one call) and an optional
- * stale-while-revalidate window. Only successful pages are kept; errors are never cached (429 memory
- * already remembers a Retry-After).
+ * Opt-in per vendor: a cache of vendor responses keyed by the exact request and the credentials that made
+ * it, with an optional stale-while-revalidate window. Only successful pages are kept; errors are never
+ * cached (429 memory already remembers a Retry-After).
+ *
+ * Two levels when the state store is shared (Redis): L1 is this process's LRU, L2 the shared store. A miss
+ * in both makes one call per process (single-flight: identical concurrent requests share it) and, across
+ * replicas, one call in all: the replica that takes the key's short lease calls the vendor and writes L2;
+ * the others poll L2 until the page is there, or until the lease is free again (the holder failed or
+ * died), when one of them takes it and calls.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
-import type { RawResponse } from '../dialect/errors.js';
-import type { CompiledVendor } from '../dialect/vendor.js';
+import { failure, type RawResponse } from '../dialect/errors.js';
+import type { CompiledVendor, PageRequest } from '../dialect/vendor.js';
 import type { Clock } from '../state/clock.js';
-import type { Upstream } from './client.js';
+import type { SharedBlobs } from '../state/store.js';
+import { UpstreamError, type CallOptions, type Upstream } from './client.js';
 
 interface Entry {
   res: RawResponse;
@@ -17,22 +24,40 @@ interface Entry {
   at: number;
 }
 
+/** Each lookup is one of hits, staleHits, misses, coalesced; a miss then finds its page in the shared level or not. */
 export interface CacheStats {
   hits: number;
   staleHits: number;
+  /** Not in this process's memory, and no identical call in flight here: a load started. */
   misses: number;
-  /** Calls that joined an identical call already in flight. */
+  /** Joined an identical call already in flight in this process. */
   coalesced: number;
+  /** Misses (and refreshes) answered by the shared level: another replica had fetched the page. */
+  sharedHits: number;
+  /** Misses that waited for another replica's identical call instead of making their own. */
+  sharedWaits: number;
 }
 
-export function withCache(inner: Upstream, clock: Clock, opts: { maxBytes: number }): Upstream & { stats: CacheStats } {
+export interface CacheOptions {
+  /** Most bytes of bodies held in this process, all vendors together. */
+  maxBytes: number;
+  /** The shared level and its leases; absent with an in-memory state store. */
+  shared?: SharedBlobs;
+  /** How often a replica waiting on another's call looks for its page (ms). */
+  pollMs?: number;
+}
+
+export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Upstream & { stats: CacheStats } {
   const entries = new LRUCache<string, Entry>({
     maxSize: opts.maxBytes,
     sizeCalculation: (e) => Math.max(1, e.res.body.length),
   });
   const inflight = new Map<string, Promise<RawResponse>>();
+  const refreshing = new Set<string>();
   const identities = new WeakMap<CompiledVendor, string>();
-  const stats: CacheStats = { hits: 0, staleHits: 0, misses: 0, coalesced: 0 };
+  const stats: CacheStats = { hits: 0, staleHits: 0, misses: 0, coalesced: 0, sharedHits: 0, sharedWaits: 0 };
+  const shared = opts.shared;
+  const pollMs = opts.pollMs ?? 20;
 
   // The credential's hash, never the credential: two tokens never share an entry.
   const identity = (v: CompiledVendor): string => {
@@ -44,6 +69,122 @@ export function withCache(inner: Upstream, clock: Clock, opts: { maxBytes: numbe
     return id;
   };
 
+  const keep = (key: string, vendor: CompiledVendor, e: Entry) => {
+    const { ttlMs, staleWhileRevalidateMs } = vendor.cache;
+    const left = ttlMs + staleWhileRevalidateMs - (clock.now() - e.at);
+    if (left > 0) entries.set(key, e, { ttl: left });
+  };
+  const cacheable = (vendor: CompiledVendor, res: RawResponse) => res.status >= 200 && res.status < 300 && 'items' in vendor.readPage(res);
+
+  /**
+   * Gets the page from L2 or the vendor (one replica at a time). A refresh only wants a page fresher than
+   * the stale one it has, and leaves the call to whoever holds the lease.
+   */
+  async function load(key: string, vendor: CompiledVendor, req: PageRequest, callOpts: CallOptions, refresh: boolean): Promise<RawResponse | undefined> {
+    const policy = vendor.cache;
+    const call = async (): Promise<RawResponse> => {
+      const res = await inner.get(vendor, req, callOpts);
+      if (cacheable(vendor, res)) keep(key, vendor, { res, at: clock.now() });
+      return res;
+    };
+    if (!shared) return call();
+
+    // Redis keys name the vendor (ops can see and drop one vendor's pages) and hash the rest: queries may
+    // carry search terms, and the credential part is already a hash.
+    const digest = createHash('sha256').update(key).digest('base64url');
+    const pageKey = `cache:${vendor.name}:${digest}`;
+    const leaseKey = `cache-lease:${vendor.name}:${digest}`;
+    let waited = false;
+    /** A fresh page in L2 (or, outside a refresh, a stale one that may answer while it is refreshed). */
+    const lookup = async (): Promise<RawResponse | undefined> => {
+      const found = decode(await shared.get(pageKey));
+      if (!found) return undefined;
+      const age = clock.now() - found.at;
+      if (age < policy.ttlMs) {
+        stats.sharedHits++;
+        keep(key, vendor, found);
+        return found.res;
+      }
+      if (!refresh && age < policy.ttlMs + policy.staleWhileRevalidateMs) {
+        stats.staleHits++;
+        keep(key, vendor, found);
+        backgroundRefresh(key, vendor, req, callOpts);
+        return found.res;
+      }
+      return undefined;
+    };
+    for (;;) {
+      const before = await lookup();
+      if (before) return before;
+      const token = await shared.lease(leaseKey, Math.max(1, Math.min(policy.lockMs, callOpts.deadline - clock.now())));
+      if (token !== null) {
+        // Look again: the last holder may have written the page and let go between our look and our lease.
+        const after = await lookup();
+        if (after) {
+          void shared.release(leaseKey, token);
+          return after;
+        }
+        let res: RawResponse;
+        try {
+          res = await inner.get(vendor, req, callOpts);
+        } catch (e) {
+          void shared.release(leaseKey, token);
+          throw e;
+        }
+        const at = clock.now();
+        const keepIt = cacheable(vendor, res);
+        if (keepIt) keep(key, vendor, { res, at });
+        // Written before the lease goes, so a waiting replica finds the page rather than the lease free;
+        // our caller needn't wait for either.
+        void (keepIt ? shared.set(pageKey, encode({ res, at }), policy.ttlMs + policy.staleWhileRevalidateMs) : Promise.resolve()).then(() =>
+          shared.release(leaseKey, token),
+        );
+        return res;
+      }
+      // Someone else is refreshing it: the stale page we have will do meanwhile.
+      if (refresh) return undefined;
+      if (!waited) {
+        waited = true;
+        stats.sharedWaits++;
+      }
+      try {
+        await sleep(pollMs, undefined, { signal: callOpts.signal });
+      } catch {
+        throw new UpstreamError(
+          failure('UPSTREAM_TIMEOUT', `GET ${vendor.origin}${req.path}: no complete answer within ${callOpts.timeoutMs} ms (waited for another replica's identical call)`),
+        );
+      }
+    }
+  }
+
+  /** The shared call must outlive any one caller who leaves: only the deadline bounds it. */
+  const detached = (callOpts: CallOptions): CallOptions => {
+    const signal = AbortSignal.timeout(Math.max(1, callOpts.deadline - clock.now()));
+    return { ...callOpts, signal, timedOut: () => signal.aborted };
+  };
+
+  function backgroundRefresh(key: string, vendor: CompiledVendor, req: PageRequest, callOpts: CallOptions): void {
+    if (refreshing.has(key)) return;
+    refreshing.add(key);
+    load(key, vendor, req, detached(callOpts), true)
+      .catch(() => undefined) // the stale page answered; the next request tries again
+      .finally(() => refreshing.delete(key));
+  }
+
+  function fetchShared(key: string, vendor: CompiledVendor, req: PageRequest, callOpts: CallOptions): Promise<RawResponse> {
+    let p = inflight.get(key);
+    if (p) {
+      stats.coalesced++;
+      return p;
+    }
+    stats.misses++;
+    p = load(key, vendor, req, detached(callOpts), false)
+      .then((res) => res!)
+      .finally(() => inflight.delete(key));
+    inflight.set(key, p);
+    return p;
+  }
+
   return {
     stats,
     close: () => inner.close(),
@@ -52,44 +193,45 @@ export function withCache(inner: Upstream, clock: Clock, opts: { maxBytes: numbe
       if (policy.ttlMs <= 0) return inner.get(vendor, req, callOpts);
       const key = `${vendor.name} ${identity(vendor)} ${vendor.origin}${req.path}?${req.query}`;
       const cached = entries.get(key);
-      const now = clock.now();
-      const fetchShared = (): Promise<RawResponse> => {
-        let p = inflight.get(key);
-        if (p) {
-          stats.coalesced++;
-          return p;
-        }
-        // The shared call must outlive any one caller who leaves: only the deadline bounds it.
-        const signal = AbortSignal.timeout(Math.max(1, callOpts.deadline - clock.now()));
-        p = inner
-          .get(vendor, req, { ...callOpts, signal, timedOut: () => signal.aborted })
-          .then((res) => {
-            if (res.status >= 200 && res.status < 300 && 'items' in vendor.readPage(res)) {
-              entries.set(key, { res, at: clock.now() }, { ttl: policy.ttlMs + policy.staleWhileRevalidateMs });
-            }
-            return res;
-          })
-          .finally(() => inflight.delete(key));
-        inflight.set(key, p);
-        return p;
-      };
-
       if (cached) {
-        const age = now - cached.at;
+        const age = clock.now() - cached.at;
         if (age < policy.ttlMs) {
           stats.hits++;
           return cached.res;
         }
         if (age < policy.ttlMs + policy.staleWhileRevalidateMs) {
           stats.staleHits++;
-          fetchShared().catch(() => undefined); // refresh in the background; the stale page answers now
+          backgroundRefresh(key, vendor, req, callOpts);
           return cached.res;
         }
       }
-      stats.misses++;
-      return raceSignal(fetchShared(), callOpts.signal);
+      return raceSignal(fetchShared(key, vendor, req, callOpts), callOpts.signal);
     },
   };
+}
+
+/*
+ * An L2 value is `v1\n<at>\n<status>\n<headers as JSON>\n<body>`: the body stays as the vendor sent it,
+ * with no second JSON encoding. Anything else (another version's format) reads as a miss.
+ */
+function encode(e: Entry): string {
+  return `v1\n${e.at}\n${e.res.status}\n${JSON.stringify(e.res.headers)}\n${e.res.body}`;
+}
+
+function decode(v: string | null): Entry | null {
+  if (v === null || !v.startsWith('v1\n')) return null;
+  const a = v.indexOf('\n', 3);
+  const b = v.indexOf('\n', a + 1);
+  const c = v.indexOf('\n', b + 1);
+  if (a < 0 || b < 0 || c < 0) return null;
+  const at = Number(v.slice(3, a));
+  const status = Number(v.slice(a + 1, b));
+  if (!Number.isFinite(at) || !Number.isInteger(status)) return null;
+  try {
+    return { at, res: { status, headers: JSON.parse(v.slice(b + 1, c)) as RawResponse['headers'], body: v.slice(c + 1) } };
+  } catch {
+    return null;
+  }
 }
 
 /** A follower stops waiting when its own caller leaves, without cancelling the shared call. */

@@ -1,5 +1,5 @@
 /**
- * The upstream stack, outermost first: cache (single-flight) → breaker → retry → (429 memory, outbound
+ * The upstream stack, outermost first: cache (L1 in process, L2 in a shared store; single-flight) → breaker → retry → (429 memory, outbound
  * budget) → transport. Each layer is a small Upstream around the next, like undici's interceptors.
  */
 import type { Clock } from '../state/clock.js';
@@ -12,7 +12,7 @@ import { withRetry } from './retry.js';
 export function createUpstream(deps: { store: StateStore; clock: Clock; cacheMaxBytes?: number; transport?: Upstream }) {
   const transport = deps.transport ?? createTransport();
   const guarded = withBreaker(withRetry(withRateLimits(transport, deps.store, deps.clock), deps.clock), deps.store, deps.clock);
-  return withCache(guarded, deps.clock, { maxBytes: deps.cacheMaxBytes ?? 64 * 1024 * 1024 });
+  return withCache(guarded, deps.clock, { maxBytes: deps.cacheMaxBytes ?? 64 * 1024 * 1024, ...(deps.store.blobs ? { shared: deps.store.blobs } : {}) });
 }
 
 export { UpstreamError, type Upstream, type CallOptions } from './client.js';

@@ -2,6 +2,7 @@
  * Two real gateway processes over one Redis and one set of simulators (started here, so calls are counted
  * where they land): they act toward vendors as one gateway. Skipped, and said so, without a Redis.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../sim/kit.js';
 import { dedicatedRedis, dropKeys, reportSkip, sharedSimulators, startGatewayProcess, testPrefix, testRedisUrl, type GatewayProcess } from '../helpers/redis.js';
@@ -22,7 +23,8 @@ describe.skipIf(!url)('replicas sharing Redis', () => {
   async function pair(env: Record<string, string> = {}, store = url!): Promise<[GatewayProcess, GatewayProcess]> {
     const prefix = testPrefix('replicas');
     prefixes.push(prefix);
-    const common = { ...shared.env, STATE_STORE: store, STATE_STORE_PREFIX: prefix, CURSOR_SECRET: SECRET, CLIENT_RATE_PER_MINUTE: '100000', CLIENT_RATE_BURST: '10000', UNCODIE_RATE_PER_MINUTE: '100000', UNCODIE_RATE_BURST: '10000', ...env };
+    // A roomy Redis timeout: these tests are about sharing, not about a loaded CI machine's latency.
+    const common = { ...shared.env, STATE_STORE_TIMEOUT_MS: '1000', STATE_STORE: store, STATE_STORE_PREFIX: prefix, CURSOR_SECRET: SECRET, CLIENT_RATE_PER_MINUTE: '100000', CLIENT_RATE_BURST: '10000', UNCODIE_RATE_PER_MINUTE: '100000', UNCODIE_RATE_BURST: '10000', ...env };
     const both = await Promise.all([startGatewayProcess(common), startGatewayProcess(common)]);
     running.push(...both);
     return both;
@@ -100,6 +102,39 @@ describe.skipIf(!url)('replicas sharing Redis', () => {
     for (const g of running.splice(0)) await g.stop();
   });
 
+  it('50 identical concurrent requests over both replicas make one call per distinct vendor request (cache on)', async () => {
+    const callsBy = (s: Simulator, since: number) => {
+      const m = new Map<string, number>();
+      for (const c of s.calls.slice(since)) m.set(`${c.path}?${c.query}`, (m.get(`${c.path}?${c.query}`) ?? 0) + 1);
+      return m;
+    };
+    const burst = async ([a, b]: [GatewayProcess, GatewayProcess], query: string) => {
+      const since = new Map([...shared.sims].map(([n, s]) => [n, s.calls.length]));
+      const res = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? b : a).get(query)));
+      expect(res.map((r) => r.status)).toEqual(Array(50).fill(200));
+      expect(new Set(res.map((r) => JSON.stringify(r.body.data))).size).toBe(1);
+      return new Map([...shared.sims].map(([n, s]) => [n, callsBy(s, since.get(n)!)]));
+    };
+    for (const s of shared.sims.values()) s.latencyMs = 60; // so the 50 overlap
+    try {
+      const cache = { VENDOR_CACHE_TTL_MS: '5000' };
+      const redisPair = await pair(cache);
+      const withRedis = await burst(redisPair, '/conversations?limit=12&orderBy=createdAt');
+      for (const [name, counts] of withRedis) {
+        expect(counts.size, name).toBeGreaterThan(0);
+        for (const [req, n] of counts) expect(n, `${name} ${req}`).toBe(1);
+      }
+      // The control: without the shared level each replica makes its own (single-flighted) calls.
+      const alone = await burst(await pair(cache, 'memory'), '/conversations?limit=12&orderBy=createdAt');
+      for (const [name, counts] of alone) for (const [req, n] of counts) expect(n, `${name} ${req}`).toBe(2);
+      const sum = (m: Map<string, Map<string, number>>) => [...m.values()].reduce((t, c) => t + [...c.values()].reduce((x, y) => x + y, 0), 0);
+      console.info(`[redis] vendor calls for 50 identical requests over 2 replicas, cache on: shared Redis ${sum(withRedis)}, memory-only ${sum(alone)}`);
+    } finally {
+      for (const s of shared.sims.values()) s.latencyMs = 0;
+      for (const g of running.splice(0)) await g.stop();
+    }
+  });
+
   it('the breaker opened by A is open on B', async () => {
     const [a, b] = await pair();
     const sup = sim('superagentes');
@@ -117,6 +152,40 @@ describe.skipIf(!url)('replicas sharing Redis', () => {
     expect(onB.body.errors[0].message).toMatch(/circuit open/);
     expect(sup.calls.length).toBe(calls);
     await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('Redis slow but connected (all clients paused): no 5xx, fallback logged and reported, shared again after', async () => {
+    const redis = await dedicatedRedis();
+    const admin = new Redis(redis.url);
+    try {
+      const [a, b] = await pair({ STATE_STORE_TIMEOUT_MS: '80' }, redis.url);
+      const ask = async (limit: number) => {
+        const res = await Promise.all([a, b].map((g) => g.get(`/conversations?limit=${limit}`)));
+        for (const r of res) expect(r.status).toBe(200);
+      };
+      await ask(5);
+      // Redis keeps the connections and answers nothing for 1.5 s: every command waits.
+      await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+      const paused = Date.now();
+      for (let i = 0; i < 3; i++) await ask(6 + i);
+      expect(Date.now() - paused).toBeLessThan(1500); // answered on local state, not after Redis
+      for (const g of [a, b]) {
+        expect((await g.get('/readyz')).body).toEqual({ status: 'ready', stateStore: 'fallback:memory' });
+        expect(metric((await g.get('/metrics')).body, 'switchboard_state_store_fallback')).toBe('1');
+        expect(g.output().match(/Redis\) unreachable or slow/g)).toHaveLength(1);
+        expect(g.output()).toMatch(/no answer from Redis within 80 ms/);
+      }
+      for (const g of [a, b]) {
+        for (let i = 0; i < 100 && (await g.get('/readyz')).body.stateStore !== 'redis'; i++) await sleep(50);
+        expect((await g.get('/readyz')).body).toEqual({ status: 'ready', stateStore: 'redis' });
+        expect(g.output()).toMatch(/is back/);
+      }
+      await ask(5);
+      await Promise.all([a.stop(), b.stop()]);
+    } finally {
+      admin.disconnect();
+      await redis.stop();
+    }
   });
 
   it('Redis stopped mid-test: no 5xx, fallback logged and reported, shared again when it is back', async () => {
