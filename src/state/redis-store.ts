@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../app.js';
-import { memoryStore, type BreakerRecord, type SharedBlobs, type StateStore, type StoreMode, type Take } from './store.js';
+import { CLOSED, memoryStore, type BreakerOutcome, type BreakerRecord, type SharedBlobs, type StateStore, type StoreMode, type Take } from './store.js';
 
 export interface RedisStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` (or `rediss://`). */
@@ -112,15 +112,60 @@ end
 return 0
 `;
 
+/*
+ * The breaker's transitions (store.ts: breakerAfter, probeClaim), step for step, each one atomic: replicas
+ * reporting at once count every failure, and exactly one of them gets the half-open probe. Records are JSON
+ * (what \`breaker()\` reads); ARGV[#] is the TTL.
+ */
+const BREAKER_READ_LUA = `
+local v = redis.call('GET', KEYS[1])
+if v then return cjson.decode(v) end
+return {state = 'closed', failures = 0, openedAt = 0, probing = false}
+`;
+const RECORD_LUA = `
+local function read()${BREAKER_READ_LUA}end
+local r = read()
+local outcome = ARGV[1]
+if outcome == 'success' then
+  if r.state == 'closed' and r.failures == 0 then return cjson.encode(r) end
+  r = {state = 'closed', failures = 0, openedAt = 0, probing = false}
+elseif outcome == 'neutral' then
+  if not r.probing then return cjson.encode(r) end
+  r.probing = false
+else
+  local failures = r.failures + 1
+  if r.state ~= 'closed' or failures >= tonumber(ARGV[2]) then
+    r = {state = 'open', failures = failures, openedAt = tonumber(ARGV[3]), probing = false}
+  else
+    r.failures = failures
+  end
+end
+local out = cjson.encode(r)
+redis.call('SET', KEYS[1], out, 'PX', ARGV[4])
+return out
+`;
+const CLAIM_LUA = `
+local function read()${BREAKER_READ_LUA}end
+local r = read()
+if r.state == 'closed' then return {'pass', cjson.encode(r)} end
+if r.probing or r.openedAt + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return {'wait', cjson.encode(r)} end
+r.state = 'half-open'
+r.probing = true
+local out = cjson.encode(r)
+redis.call('SET', KEYS[1], out, 'PX', ARGV[3])
+return {'probe', out}
+`;
+
 /** Breaker records outlive any cool-down by far; the TTL only sweeps vendors that are gone. */
 const BREAKER_TTL_MS = 24 * 3600 * 1000;
 
-const CLOSED: BreakerRecord = { state: 'closed', failures: 0, openedAt: 0, probing: false };
 
 type Client = Redis & {
   sbTake(key: string, perMs: number, burst: number, maxWaitMs: number, now: number): Promise<[number, string]>;
   sbBlock(key: string, until: number, ttlMs: number): Promise<number>;
   sbRelease(key: string, token: string): Promise<number>;
+  sbRecordBreaker(key: string, outcome: BreakerOutcome, threshold: number, now: number, ttlMs: number): Promise<string>;
+  sbClaimProbe(key: string, cooldownMs: number, now: number, ttlMs: number): Promise<['pass' | 'probe' | 'wait', string]>;
 };
 
 export function redisStore(opts: RedisStoreOptions): RedisStateStore {
@@ -139,6 +184,8 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
   client.defineCommand('sbTake', { numberOfKeys: 1, lua: TAKE_LUA });
   client.defineCommand('sbBlock', { numberOfKeys: 1, lua: BLOCK_LUA });
   client.defineCommand('sbRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
+  client.defineCommand('sbRecordBreaker', { numberOfKeys: 1, lua: RECORD_LUA });
+  client.defineCommand('sbClaimProbe', { numberOfKeys: 1, lua: CLAIM_LUA });
 
   let fallback = false;
   let closed = false;
@@ -248,17 +295,31 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
         async () => {
           const v = await client.get(key);
           const rec = v === null ? CLOSED : (JSON.parse(v) as BreakerRecord);
-          await local.setBreaker(key, rec);
+          local.putBreaker(key, rec); // a fallback episode starts from the last shared state
           return rec;
         },
         () => local.breaker(key),
       );
     },
-    async setBreaker(key, rec) {
-      await local.setBreaker(key, rec);
-      await use(
-        async () => void (await client.set(key, JSON.stringify(rec), 'PX', BREAKER_TTL_MS)),
-        async () => undefined,
+    recordBreaker(key, outcome, threshold, now) {
+      return use(
+        async () => {
+          const rec = JSON.parse(await client.sbRecordBreaker(key, outcome, threshold, Math.round(now), BREAKER_TTL_MS)) as BreakerRecord;
+          local.putBreaker(key, rec);
+          return rec;
+        },
+        () => local.recordBreaker(key, outcome, threshold, now),
+      );
+    },
+    claimProbe(key, cooldownMs, now) {
+      return use(
+        async () => {
+          const [verdict, json] = await client.sbClaimProbe(key, cooldownMs, Math.round(now), BREAKER_TTL_MS);
+          const rec = JSON.parse(json) as BreakerRecord;
+          local.putBreaker(key, rec);
+          return { verdict, rec };
+        },
+        () => local.claimProbe(key, cooldownMs, now),
       );
     },
   };

@@ -46,6 +46,8 @@ export interface SharedBlobs {
   release(key: string, token: string): Promise<void>;
 }
 
+export type BreakerOutcome = 'success' | 'failure' | 'neutral';
+
 /** Where state lives right now: this process, Redis, or this process because Redis is unreachable. */
 export type StoreMode = 'memory' | 'redis' | 'fallback:memory';
 
@@ -56,7 +58,17 @@ export interface StateStore {
   blockedUntil(key: string): Promise<number | null>;
   blockUntil(key: string, until: number): Promise<void>;
   breaker(key: string): Promise<BreakerRecord>;
-  setBreaker(key: string, rec: BreakerRecord): Promise<void>;
+  /**
+   * Atomically (one step, however many replicas report at once): the record after a finished call. A
+   * success closes it; a failure counts, and opens it at the threshold or when a probe failed; a neutral
+   * end (the caller left, our own limits) only frees the probe.
+   */
+  recordBreaker(key: string, outcome: BreakerOutcome, threshold: number, now: number): Promise<BreakerRecord>;
+  /**
+   * Atomically, for a breaker that isn't closed: `probe` for exactly one caller once the cool-down is over
+   * (the record turns half-open), `wait` for everyone else, `pass` if it has closed meanwhile.
+   */
+  claimProbe(key: string, cooldownMs: number, now: number): Promise<{ verdict: 'pass' | 'probe' | 'wait'; rec: BreakerRecord }>;
   /** Present when the store is shared by several replicas. */
   readonly blobs?: SharedBlobs;
 }
@@ -66,7 +78,21 @@ interface Bucket {
   at: number;
 }
 
-const CLOSED: BreakerRecord = { state: 'closed', failures: 0, openedAt: 0, probing: false };
+export const CLOSED: BreakerRecord = { state: 'closed', failures: 0, openedAt: 0, probing: false };
+
+/** The breaker's transitions, as pure functions: the memory store runs them, the Redis store's scripts mirror them. */
+export function breakerAfter(cur: BreakerRecord, outcome: BreakerOutcome, threshold: number, now: number): BreakerRecord {
+  if (outcome === 'success') return cur.state === 'closed' && cur.failures === 0 ? cur : CLOSED;
+  if (outcome === 'neutral') return cur.probing ? { ...cur, probing: false } : cur;
+  const failures = cur.failures + 1;
+  return cur.state !== 'closed' || failures >= threshold ? { state: 'open', failures, openedAt: now, probing: false } : { ...cur, failures };
+}
+
+export function probeClaim(cur: BreakerRecord, cooldownMs: number, now: number): { verdict: 'pass' | 'probe' | 'wait'; rec: BreakerRecord } {
+  if (cur.state === 'closed') return { verdict: 'pass', rec: cur };
+  if (cur.probing || cur.openedAt + cooldownMs > now) return { verdict: 'wait', rec: cur };
+  return { verdict: 'probe', rec: { ...cur, state: 'half-open', probing: true } };
+}
 
 /** Refills a bucket to `now` and tries to take one token, possibly reserving a future one. */
 export function takeFromBucket(b: Bucket | undefined, spec: BucketSpec, now: number): { bucket: Bucket; take: Take } {
@@ -83,7 +109,14 @@ export function takeFromBucket(b: Bucket | undefined, spec: BucketSpec, now: num
   return { bucket: { tokens, at: now }, take: { granted: false, retryAfterMs: Math.ceil((1 - tokens + floor) / perMs) } };
 }
 
-export function memoryStore(opts: { maxKeys?: number } = {}): StateStore & { clear(): void } {
+export interface MemoryStore extends StateStore {
+  /** Puts a breaker record as is (a Redis store mirrors what Redis holds into its fallback this way). */
+  putBreaker(key: string, rec: BreakerRecord): void;
+  /** Forgets everything (tests isolate cases this way; a Redis store drops what it learnt alone). */
+  clear(): void;
+}
+
+export function memoryStore(opts: { maxKeys?: number } = {}): MemoryStore {
   // Bounded: a flood of distinct client keys can't grow memory without limit.
   const buckets = new LRUCache<string, Bucket>({ max: opts.maxKeys ?? 10_000 });
   const blocks = new LRUCache<string, number>({ max: opts.maxKeys ?? 10_000 });
@@ -104,10 +137,19 @@ export function memoryStore(opts: { maxKeys?: number } = {}): StateStore & { cle
     async breaker(key) {
       return breakers.get(key) ?? CLOSED;
     },
-    async setBreaker(key, rec) {
+    async recordBreaker(key, outcome, threshold, now) {
+      const rec = breakerAfter(breakers.get(key) ?? CLOSED, outcome, threshold, now);
+      breakers.set(key, rec);
+      return rec;
+    },
+    async claimProbe(key, cooldownMs, now) {
+      const claim = probeClaim(breakers.get(key) ?? CLOSED, cooldownMs, now);
+      if (claim.verdict === 'probe') breakers.set(key, claim.rec);
+      return claim;
+    },
+    putBreaker(key, rec) {
       breakers.set(key, rec);
     },
-    /** Forget everything (tests isolate cases this way). */
     clear() {
       buckets.clear();
       blocks.clear();

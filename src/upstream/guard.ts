@@ -57,41 +57,28 @@ export function withBreaker(inner: Upstream, store: StateStore, clock: Clock): U
     async get(vendor, req, opts) {
       const key = breakerKey(vendor.name);
       const cfg = vendor.breaker;
+      // One read on the common path; the transitions are single atomic steps in the store.
       const rec = await store.breaker(key);
-      const now = clock.now();
+      let probing = false;
       if (rec.state !== 'closed') {
-        const reopensIn = rec.openedAt + cfg.cooldownMs - now;
-        if (reopensIn > 0 || rec.probing) {
+        const claim = await store.claimProbe(key, cfg.cooldownMs, clock.now());
+        if (claim.verdict === 'wait') {
+          const reopensIn = claim.rec.openedAt + cfg.cooldownMs - clock.now();
           const seconds = Math.max(1, Math.ceil(reopensIn / 1000));
           throw new UpstreamError(failure('UPSTREAM_UNAVAILABLE', `circuit open for ${vendor.name} after repeated failures; next probe in ${seconds} s`, { retryAfter: seconds }));
         }
-        // Cool-down over: this request is the one probe.
-        await store.setBreaker(key, { ...rec, state: 'half-open', probing: true });
+        probing = claim.verdict === 'probe'; // else it closed meanwhile: an ordinary call
       }
-      let failed: boolean;
       try {
         const res = await inner.get(vendor, req, opts);
-        failed = res.status >= 500;
-        await record(failed);
+        await store.recordBreaker(key, res.status >= 500 ? 'failure' : 'success', cfg.failureThreshold, clock.now());
         return res;
       } catch (e) {
         // A departed caller or our own rate limits say nothing about the vendor's health.
-        const neutral = opts.signal.aborted && !opts.timedOut() || (e instanceof UpstreamError && e.failure.code === 'RATE_LIMITED');
-        if (!neutral) await record(true);
-        else if (rec.state !== 'closed') await store.setBreaker(key, { ...(await store.breaker(key)), probing: false });
+        const neutral = (opts.signal.aborted && !opts.timedOut()) || (e instanceof UpstreamError && e.failure.code === 'RATE_LIMITED');
+        if (!neutral) await store.recordBreaker(key, 'failure', cfg.failureThreshold, clock.now());
+        else if (probing) await store.recordBreaker(key, 'neutral', cfg.failureThreshold, clock.now());
         throw e;
-      }
-
-      async function record(bad: boolean): Promise<void> {
-        const cur = await store.breaker(key);
-        if (!bad) {
-          if (cur.state !== 'closed' || cur.failures > 0) await store.setBreaker(key, { state: 'closed', failures: 0, openedAt: 0, probing: false });
-          return;
-        }
-        const failures = cur.failures + 1;
-        if (cur.state !== 'closed' || failures >= cfg.failureThreshold) {
-          await store.setBreaker(key, { state: 'open', failures, openedAt: clock.now(), probing: false });
-        } else await store.setBreaker(key, { ...cur, failures });
       }
     },
   };

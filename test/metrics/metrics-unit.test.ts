@@ -38,7 +38,7 @@ describe('createMetrics', () => {
 
   it('leaves out a vendor whose breaker the store cannot read, and the cache when there is none', async () => {
     const store = memoryStore();
-    await store.setBreaker(breakerKey('b'), { state: 'half-open', failures: 3, openedAt: 1, probing: true });
+    store.putBreaker(breakerKey('b'), { state: 'half-open', failures: 3, openedAt: 1, probing: true });
     const flaky = {
       breaker: (key: string) => (key === breakerKey('a') ? Promise.reject(new Error('store down')) : store.breaker(key)),
     };

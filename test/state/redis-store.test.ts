@@ -38,7 +38,7 @@ describe.skipIf(!url)('redis state store', () => {
     }
   });
 
-  it('keeps the later 429 time, round-trips breaker records and expires keys', async () => {
+  it('keeps the later 429 time, keeps breaker records and expires keys', async () => {
     const store = redisStore({ url: url!, prefix, timeoutMs: 200, logger: memoryLogger() });
     await store.connect();
     try {
@@ -47,11 +47,54 @@ describe.skipIf(!url)('redis state store', () => {
       await store.blockUntil('blocked:x', until);
       await store.blockUntil('blocked:x', until - 1000);
       expect(await store.blockedUntil('blocked:x')).toBe(until);
-      const rec = { state: 'open' as const, failures: 5, openedAt: 123, probing: false };
-      await store.setBreaker('breaker:x', rec);
-      expect(await store.breaker('breaker:x')).toEqual(rec);
+      await store.recordBreaker('breaker:x', 'failure', 1, 1_700_000_000_123);
+      expect(await store.breaker('breaker:x')).toEqual({ state: 'open', failures: 1, openedAt: 1_700_000_000_123, probing: false });
       expect(await store.breaker('breaker:none')).toEqual({ state: 'closed', failures: 0, openedAt: 0, probing: false });
       expect(await countKeys(url!, prefix)).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('moves breakers exactly like the memory store, and gives the half-open probe to one caller of many', async () => {
+    const store = redisStore({ url: url!, prefix, timeoutMs: 500, logger: memoryLogger() });
+    await store.connect();
+    const mem = memoryStore();
+    try {
+      // A fixed walk through every transition: failures to the threshold, waits, claims, probes that fail,
+      // succeed or end neutral, and stray reports from calls that started earlier.
+      const steps = ['f', 'f', 'c', 'f', 'c', 'c', 'n', 'c', 'c', 'f', 'c', 'c', 'n', 's', 's', 'f', 'n', 'f', 'f', 'c', 'c', 's', 'c', 'f'];
+      let now = 1_700_000_000_000;
+      for (const [i, step] of steps.entries()) {
+        now += (i * 379) % 1_300;
+        const key = `breaker:walk`;
+        if (step === 'c') {
+          expect(await store.claimProbe(key, 1_000, now), `step ${i}`).toEqual(await mem.claimProbe(key, 1_000, now));
+        } else {
+          const outcome = step === 'f' ? 'failure' : step === 's' ? 'success' : 'neutral';
+          expect(await store.recordBreaker(key, outcome, 3, now), `step ${i}`).toEqual(await mem.recordBreaker(key, outcome, 3, now));
+        }
+        expect(await store.breaker(key)).toEqual(await mem.breaker(key));
+      }
+
+      // Twenty callers over four connections (replicas) at once after the cool-down: one probes.
+      await store.recordBreaker('breaker:race', 'failure', 1, now);
+      const others = await Promise.all(Array.from({ length: 3 }, async () => {
+        const s = redisStore({ url: url!, prefix, timeoutMs: 500, logger: memoryLogger() });
+        await s.connect();
+        return s;
+      }));
+      try {
+        const all = [store, ...others];
+        const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => all[i % all.length]!.claimProbe('breaker:race', 1_000, now + 1_001)));
+        expect(claims.filter((c) => c.verdict === 'probe')).toHaveLength(1);
+        expect(claims.filter((c) => c.verdict === 'wait')).toHaveLength(19);
+        // And concurrent failures are all counted.
+        await Promise.all(Array.from({ length: 12 }, (_, i) => all[i % all.length]!.recordBreaker('breaker:count', 'failure', 100, now)));
+        expect((await store.breaker('breaker:count')).failures).toBe(12);
+      } finally {
+        await Promise.all(others.map((o) => o.close()));
+      }
     } finally {
       await store.close();
     }
