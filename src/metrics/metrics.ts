@@ -16,7 +16,7 @@ import { processRegistry } from './process.js';
 /** What the scrape-time metrics read; the newest app's (a config reload binds its own). */
 export interface ScrapeSources {
   vendors: readonly { name: string }[];
-  store: Pick<StateStore, 'breaker' | 'mode'>;
+  store: Pick<StateStore, 'breaker' | 'mode' | 'fallbacks'>;
   upstream: Upstream;
 }
 
@@ -102,6 +102,16 @@ export function createMetrics(): GatewayMetrics {
     registers,
     collect() {
       this.set(bound?.store.mode?.() === 'fallback:memory' ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'switchboard_state_store_fallbacks_total',
+    help: 'Times the shared state store (Redis) became unreachable or slow and this replica fell back to its own in-memory state.',
+    registers,
+    collect() {
+      this.reset();
+      const n = bound?.store.fallbacks?.() ?? 0;
+      if (n > 0) this.inc(n);
     },
   });
   new Counter({

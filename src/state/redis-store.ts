@@ -188,12 +188,14 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
   client.defineCommand('sbClaimProbe', { numberOfKeys: 1, lua: CLAIM_LUA });
 
   let fallback = false;
+  let episodes = 0;
   let closed = false;
   let probe: NodeJS.Timeout | undefined;
 
   const enterFallback = (err: unknown) => {
     if (fallback || closed) return;
     fallback = true;
+    episodes++;
     opts.logger.error(
       { stateStore: 'fallback:memory', err: { message: err instanceof Error ? err.message : String(err) } },
       'state store (Redis) unreachable or slow: using in-memory state for this replica until it is back',
@@ -244,6 +246,7 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
   return {
     blobs,
     mode: () => (fallback ? 'fallback:memory' : 'redis'),
+    fallbacks: () => episodes,
     async connect(ms = 1000) {
       const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no connection to Redis within ${ms} ms`)), ms).unref());
       try {

@@ -54,6 +54,8 @@ export type StoreMode = 'memory' | 'redis' | 'fallback:memory';
 export interface StateStore {
   /** Where state lives right now (default: 'memory'). */
   mode?(): StoreMode;
+  /** Times a shared store became unreachable or slow and this process fell back to its own memory. */
+  fallbacks?(): number;
   take(key: string, spec: BucketSpec, now: number): Promise<Take>;
   blockedUntil(key: string): Promise<number | null>;
   blockUntil(key: string, until: number): Promise<void>;

@@ -135,6 +135,24 @@ describe.skipIf(!url)('replicas sharing Redis', () => {
     }
   });
 
+  it("a client's inbound limit is one limit over both replicas (and two without Redis)", async () => {
+    // Auth is off: the client is its address, the same for both replicas. A burst of 6, then one a minute.
+    const limit = { CLIENT_RATE_PER_MINUTE: '1', CLIENT_RATE_BURST: '6' };
+    const walk = async ([a, b]: [GatewayProcess, GatewayProcess]) => {
+      const res = [];
+      for (let i = 0; i < 12; i++) res.push(await (i % 2 ? b : a).get('/conversations?vendor=siteassist&limit=1'));
+      return res;
+    };
+    const together = await walk(await pair(limit));
+    expect(together.map((r) => r.status)).toEqual([...Array(6).fill(200), ...Array(6).fill(429)]);
+    expect(together[6]!.body).toMatchObject({ code: 'RATE_LIMITED', detail: expect.stringMatching(/over its rate limit/) });
+    // The remaining count goes down across replicas: B's first answer knows what A spent.
+    expect(together.slice(0, 6).map((r) => /r=(\d+)/.exec(String(r.headers['ratelimit']))?.[1])).toEqual(['5', '4', '3', '2', '1', '0']);
+    const alone = await walk(await pair(limit, 'memory'));
+    expect(alone.filter((r) => r.status === 200)).toHaveLength(12);
+    for (const g of running.splice(0)) await g.stop();
+  });
+
   it('the breaker opened by A is open on B', async () => {
     const [a, b] = await pair();
     const sup = sim('superagentes');
@@ -202,6 +220,7 @@ describe.skipIf(!url)('replicas sharing Redis', () => {
       for (const g of [a, b]) {
         expect(await g.get('/readyz')).toMatchObject({ status: 200, body: { status: 'ready', stateStore: 'fallback:memory' } });
         expect(metric((await g.get('/metrics')).body, 'switchboard_state_store_fallback')).toBe('1');
+        expect(metric((await g.get('/metrics')).body, 'switchboard_state_store_fallbacks_total')).toBe('1');
         expect(g.output().match(/Redis\) unreachable or slow/g)).toHaveLength(1);
       }
       await redis.start();
@@ -209,6 +228,7 @@ describe.skipIf(!url)('replicas sharing Redis', () => {
         for (let i = 0; i < 100 && (await g.get('/readyz')).body.stateStore !== 'redis'; i++) await sleep(50);
         expect((await g.get('/readyz')).body).toEqual({ status: 'ready', stateStore: 'redis' });
         expect(metric((await g.get('/metrics')).body, 'switchboard_state_store_fallback')).toBe('0');
+        expect(metric((await g.get('/metrics')).body, 'switchboard_state_store_fallbacks_total')).toBe('1'); // one episode, over
         expect(g.output()).toMatch(/is back/);
       }
       await ask();
