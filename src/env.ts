@@ -7,7 +7,7 @@ const envSchema = z.object({
   CONFIG_DIR: z.string().default('./config'),
   /** Reload the config when a file in CONFIG_DIR changes (SIGHUP always reloads). */
   CONFIG_WATCH: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
-  /** HMAC key for cursors; random per process when unset (cursors then die with the process). */
+  /** HMAC key for cursors; random per process when unset (cursors then die with the process). Required with Redis. */
   CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Where limits, 429 memory and breakers live: `memory` (this process) or a `redis://` URL shared by replicas. */
   STATE_STORE: z
@@ -28,6 +28,11 @@ const envSchema = z.object({
   SIM_COUNT: z.coerce.number().int().min(0).max(100_000).default(300),
   /** Faults for embedded simulators, e.g. `globex=rateLimit:30,initech=slow:800` (see sim/kit.ts). */
   SIM_FAULTS: z.string().default(''),
+}).superRefine((env, ctx) => {
+  // A shared store means replicas: a random key per replica would make every cursor fail on the others.
+  if (env.STATE_STORE !== 'memory' && env.CURSOR_SECRET === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['CURSOR_SECRET'], message: 'required when STATE_STORE is Redis: every replica must sign cursors with the same key' });
+  }
 });
 
 export type AppEnvVars = z.infer<typeof envSchema>;

@@ -10,7 +10,15 @@ import { buildGateway } from './gateway.js';
 import { ConfigError } from './config/load.js';
 import { redisStore, type RedisStateStore } from './state/redis-store.js';
 
-const { vars, all } = readEnv();
+const { vars, all } = (() => {
+  try {
+    return readEnv();
+  } catch (e) {
+    // No logger yet (its level is in the env): one plain message, no stack.
+    console.error((e as Error).message);
+    process.exit(1);
+  }
+})();
 const logger = pino({
   level: vars.LOG_LEVEL,
   base: { service: 'switchboard' },

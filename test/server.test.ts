@@ -106,6 +106,14 @@ describe('server process', () => {
     expect(output()).toMatch(/client/i);
   });
 
+  it('refuses a shared state store without a shared CURSOR_SECRET, saying why', async () => {
+    const { child, port, output } = start({ STATE_STORE: 'redis://127.0.0.1:6379' });
+    port.catch(() => undefined);
+    expect(await exitCode(child)).toBe(1);
+    expect(output()).toMatch(/invalid environment:\n\s+CURSOR_SECRET: required when STATE_STORE is Redis/);
+    expect(output()).not.toMatch(/\bat .*\.ts:\d+/); // a message, not a stack trace
+  });
+
   it('refuses to start on an invalid config and names the file and path', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sb-bad-'));
     try {
