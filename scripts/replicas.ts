@@ -1,10 +1,12 @@
 /**
  * How replicas behave toward vendors (not part of npm test). The same load — C clients for T seconds, a mix
- * of real queries spread round-robin over the replicas — against (a) one replica, (b) two replicas each on
- * its own memory, (c) two replicas sharing Redis; each with the vendor cache off, then on. The vendor
+ * of real queries spread round-robin over the replicas — against (a) one replica on memory, (b) one replica
+ * on Redis, (c) two replicas each on its own memory, (d) two replicas sharing Redis; each with the vendor
+ * cache off, then on. The vendor
  * simulators run in this process, so every vendor call is counted where it lands. Reports calls per vendor,
  * Uncodie's calls against its outbound budget for the window, statuses and latency, then a markdown table
- * for the README. Without a Redis (STATE_STORE_TEST_URL, else 127.0.0.1:6379) (c) is skipped, and said so.
+ * for the README. Without a Redis (STATE_STORE_TEST_URL, else 127.0.0.1:6379) the Redis rows are skipped,
+ * and said so.
  *
  *   npm run load:replicas -- --clients 20 --seconds 10
  */
@@ -91,10 +93,12 @@ interface Run {
 }
 
 const redisUrl = await testRedisUrl();
+// (b) beside (a) is what Redis costs one replica; (d) beside (c) is what sharing buys two.
 const scenarios: Scenario[] = [
   { label: '(a) 1 replica, memory', replicas: 1, store: 'memory' },
-  { label: '(b) 2 replicas, memory each', replicas: 2, store: 'memory' },
-  ...(redisUrl ? [{ label: '(c) 2 replicas, shared Redis', replicas: 2, store: redisUrl }] : []),
+  ...(redisUrl ? [{ label: '(b) 1 replica, Redis', replicas: 1, store: redisUrl }] : []),
+  { label: '(c) 2 replicas, memory each', replicas: 2, store: 'memory' },
+  ...(redisUrl ? [{ label: '(d) 2 replicas, shared Redis', replicas: 2, store: redisUrl }] : []),
 ];
 
 let interrupted = false;
@@ -261,7 +265,7 @@ console.log(
     `|${header.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     ...(runs.some((r) => r.fellBack) ? ['', '† a replica lost Redis during the run (logged "unreachable or slow") and used its own memory for a while: budgets were per replica then.'] : []),
-    ...(redisUrl ? [] : ['', '(c) 2 replicas sharing Redis: skipped, no Redis answers (STATE_STORE_TEST_URL unset, nothing on 127.0.0.1:6379).']),
+    ...(redisUrl ? [] : ['', '(b) and (d), with Redis: skipped, no Redis answers (STATE_STORE_TEST_URL unset, nothing on 127.0.0.1:6379).']),
     ...(interrupted ? ['', 'Interrupted: the last row ran short and later rows are missing.'] : []),
   ].join('\n'),
 );
