@@ -17,7 +17,10 @@ export const VendorCapabilitiesSchema = z
     maxItems: z.number().int(),
     timeoutMs: z.number().int(),
     rateLimit: z.strictObject({ perMinute: z.number(), burst: z.number(), maxWaitMs: z.number() }).nullable().openapi({ description: 'Our outbound budget toward the vendor.' }),
-    cache: z.strictObject({ ttlMs: z.number(), staleWhileRevalidateMs: z.number() }).nullable().openapi({ description: 'Vendor response cache, when on.' }),
+    cache: z
+      .strictObject({ ttlMs: z.number(), staleWhileRevalidateMs: z.number(), lockMs: z.number().openapi({ description: 'with a shared (Redis) state store: how long other replicas wait for one replica\'s call of a page' }) })
+      .nullable()
+      .openapi({ description: 'Vendor response cache, when on.' }),
   })
   .openapi('VendorCapabilities');
 

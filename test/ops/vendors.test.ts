@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { bearer, newKey } from '../inbound/clients.js';
+import { specValidator, type OpenApiDocument } from '../openapi/spec-validator.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -70,5 +71,21 @@ describe('GET /vendors with clients configured', () => {
   it('answers only authenticated clients', async () => {
     expect((await g.get('/vendors')).status).toBe(401);
     expect((await g.get('/vendors', bearer(key))).status).toBe(200);
+  });
+});
+
+describe('GET /vendors with the vendor cache on', () => {
+  let g: Harness;
+  beforeAll(async () => {
+    g = await startHarness({ env: { VENDOR_CACHE_TTL_MS: '5000', VENDOR_CACHE_SWR_MS: '1000' } });
+  });
+  afterAll(async () => g?.close());
+
+  it('shows each vendor cache policy, lease included, as the spec describes it', async () => {
+    const res = await g.get('/vendors');
+    expect(res.status).toBe(200);
+    for (const v of res.body.data) expect(v.capabilities.cache, v.name).toEqual({ ttlMs: 5000, staleWhileRevalidateMs: 1000, lockMs: 2000 });
+    const spec = specValidator((await g.get('/openapi.json')).body as OpenApiDocument);
+    expect(spec.check('/vendors', 'get', 200, 'application/json', res.body)).toEqual([]);
   });
 });
