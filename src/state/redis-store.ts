@@ -1,6 +1,7 @@
 /**
  * The StateStore in Redis, shared by every replica: outbound budgets, per-client limits, 429 memory and
- * breaker records are one state however many processes serve. Redis is never allowed to take the gateway
+ * breaker records are one state however many processes serve, and `blobs` holds the vendor cache's second
+ * level and its leases. Redis is never allowed to take the gateway
  * down: every operation has a tight timeout, and when Redis is unreachable or slow this replica falls back
  * to its own in-memory store (logged once per episode, reported by `mode()`), probes Redis in the
  * background and goes back to it when it answers again.
@@ -158,7 +159,6 @@ return {'probe', out}
 
 /** Breaker records outlive any cool-down by far; the TTL only sweeps vendors that are gone. */
 const BREAKER_TTL_MS = 24 * 3600 * 1000;
-
 
 type Client = Redis & {
   sbTake(key: string, perMs: number, burst: number, maxWaitMs: number, now: number): Promise<[number, string]>;

@@ -1,6 +1,7 @@
 /**
- * The upstream stack, outermost first: cache (L1 in process, L2 in a shared store; single-flight) → breaker → retry → (429 memory, outbound
- * budget) → transport. Each layer is a small Upstream around the next, like undici's interceptors.
+ * The upstream stack, outermost first: cache (L1 in process, L2 in a shared store; single-flight) →
+ * breaker → retry → (429 memory, outbound budget) → transport. Each layer is a small Upstream around the
+ * next, like undici's interceptors.
  */
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
