@@ -82,12 +82,15 @@ export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Up
    */
   async function load(key: string, vendor: CompiledVendor, req: PageRequest, callOpts: CallOptions, refresh: boolean): Promise<RawResponse | undefined> {
     const policy = vendor.cache;
-    const call = async (): Promise<RawResponse> => {
+    /** Calls the vendor and keeps a good page in L1; the entry says whether it was kept. */
+    const call = async (): Promise<{ res: RawResponse; entry?: Entry }> => {
       const res = await inner.get(vendor, req, callOpts);
-      if (cacheable(vendor, res)) keep(key, vendor, { res, at: clock.now() });
-      return res;
+      if (!cacheable(vendor, res)) return { res };
+      const entry = { res, at: clock.now() };
+      keep(key, vendor, entry);
+      return { res, entry };
     };
-    if (!shared) return call();
+    if (!shared) return (await call()).res;
 
     // Redis keys name the vendor (ops can see and drop one vendor's pages) and hash the rest: queries may
     // carry search terms, and the credential part is already a hash.
@@ -124,22 +127,18 @@ export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Up
           void shared.release(leaseKey, token);
           return after;
         }
-        let res: RawResponse;
+        let got: Awaited<ReturnType<typeof call>>;
         try {
-          res = await inner.get(vendor, req, callOpts);
+          got = await call();
         } catch (e) {
           void shared.release(leaseKey, token);
           throw e;
         }
-        const at = clock.now();
-        const keepIt = cacheable(vendor, res);
-        if (keepIt) keep(key, vendor, { res, at });
         // Written before the lease goes, so a waiting replica finds the page rather than the lease free;
         // our caller needn't wait for either.
-        void (keepIt ? shared.set(pageKey, encode({ res, at }), policy.ttlMs + policy.staleWhileRevalidateMs) : Promise.resolve()).then(() =>
-          shared.release(leaseKey, token),
-        );
-        return res;
+        const { entry } = got;
+        void (entry ? shared.set(pageKey, encode(entry), policy.ttlMs + policy.staleWhileRevalidateMs) : Promise.resolve()).then(() => shared.release(leaseKey, token));
+        return got.res;
       }
       // Someone else is refreshing it: the stale page we have will do meanwhile.
       if (refresh) return undefined;
