@@ -80,7 +80,7 @@ describe.skipIf(!url)('two-level vendor cache over Redis', () => {
 
   it('identical concurrent requests over two replicas make one vendor call; the other replica waits for it', async () => {
     const { get, stats } = await replicas(2);
-    sim.latencyMs = 80; // so the calls overlap
+    sim.latencyMs = 150; // so the calls overlap, with room for a loaded machine
     const res = await Promise.all(Array.from({ length: 20 }, (_, i) => get(i)));
     expect(sim.calls).toHaveLength(1);
     expect(res.every((r) => r.status === 200)).toBe(true);
@@ -139,7 +139,7 @@ describe.skipIf(!url)('two-level vendor cache over Redis', () => {
 
   it('a lease is short: a call slower than lockMs lets a second replica call instead of waiting on', async () => {
     const { get, stats } = await replicas(2, { lockMs: 100 });
-    sim.latencyMs = 400;
+    sim.latencyMs = 800; // B asks 20 ms after A, long before A's call ends, and after A's lease is gone
     const [a, b] = await Promise.all([get(0), new Promise((r) => setTimeout(r, 20)).then(() => get(1))]);
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
