@@ -139,7 +139,7 @@ describe.skipIf(!url)('two-level vendor cache over Redis', () => {
 
   it('a lease is short: a call slower than lockMs lets a second replica call instead of waiting on', async () => {
     const { get, stats } = await replicas(2, { lockMs: 100 });
-    sim.latencyMs = 800; // B asks 20 ms after A, long before A's call ends, and after A's lease is gone
+    sim.latencyMs = 800; // B asks 20 ms after A and waits; A's call outlasts its 100 ms lease, so B then calls too
     const [a, b] = await Promise.all([get(0), new Promise((r) => setTimeout(r, 20)).then(() => get(1))]);
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
