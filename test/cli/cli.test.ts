@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/harness.js';
+import { listening } from '../helpers/listening.js';
 import { configCopy, removeConfigCopies } from './config-copy.js';
 
 interface Run {
@@ -88,17 +89,8 @@ describe.concurrent('switchboard CLI, run as a user runs it', () => {
 
   it('serve: runs the gateway, which answers and stops on SIGTERM with exit 0', async () => {
     const child = spawn(process.execPath, ['bin/switchboard.js', 'serve'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1' } });
-    let out = '';
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /"port":(\d+).*switchboard listening/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      void exited.then((code) => reject(new Error(`exited ${code}: ${out}`)));
-    });
+    const { port: listeningOn, exited } = listening(child);
+    const port = await listeningOn;
     expect((await request(`http://127.0.0.1:${port}/healthz`)).statusCode).toBe(200);
     const res = await request(`http://127.0.0.1:${port}/conversations?vendor=siteassist&limit=2`);
     expect(res.statusCode).toBe(200);

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/harness.js';
+import { listening } from '../helpers/listening.js';
 
 const run = promisify(execFile);
 
@@ -151,18 +152,9 @@ describe('Dockerfile', () => {
       const [cmd, ...args] = JSON.parse(last(runtime, 'CMD')!.args) as string[];
       expect(cmd).toBe('node');
       const child = spawn(process.execPath, args, { cwd: app, env, ...asUser });
-      let out = '';
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      const { port: listeningOn, exited, output } = listening(child);
       try {
-        const port = await new Promise<number>((resolve, reject) => {
-          child.stdout.on('data', (d: Buffer) => {
-            out += d.toString();
-            const m = /"port":(\d+).*switchboard listening/.exec(out);
-            if (m) resolve(Number(m[1]));
-          });
-          child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-          void exited.then((code) => reject(new Error(`the server exited (${code}) before listening:\n${out}`)));
-        });
+        const port = await listeningOn;
         lap('listening');
         expect((await request(`http://127.0.0.1:${port}/healthz`)).statusCode).toBe(200);
 
@@ -178,7 +170,7 @@ describe('Dockerfile', () => {
       } finally {
         child.kill(last(runtime, 'STOPSIGNAL')!.args as NodeJS.Signals);
       }
-      expect(await exited, out).toBe(0);
+      expect(await exited, output()).toBe(0);
       lap('stopped');
       console.info(`image runtime stage by hand: ${timings.join(', ')}`);
     },

@@ -13,6 +13,7 @@ import { simulators as seedSimulators } from '../../sim/index.js';
 import { credentialsOf, startSimulator, type Simulator } from '../../sim/kit.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ROOT } from './harness.js';
+import { listening } from './listening.js';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
@@ -137,20 +138,12 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SIMULATORS: 'off', ...env },
   });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /"port":(\d+).*switchboard listening/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`gateway exited ${code}: ${out}`)));
-  });
+  const { port: listeningOn, output } = listening(child);
+  const port = await listeningOn;
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
-    output: () => out,
+    output,
     async get(path) {
       const res = await request(url + path);
       const text = await res.body.text();
