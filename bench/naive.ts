@@ -12,7 +12,7 @@ import { loadConfig } from '../src/config/load.js';
 import type { CompiledVendor, Page } from '../src/dialect/vendor.js';
 import type { Token } from '../src/dialect/paging.js';
 import type { Item } from '../src/model/conversation.js';
-import { compareKeys, keyOf } from '../src/merge/order.js';
+import { compareKeys, keyOf } from '../src/model/order.js';
 
 const CONCURRENCY = 8;
 const config = await loadConfig(process.env.CONFIG_DIR ?? './config', { ...process.env });

@@ -13,7 +13,7 @@ import type { Env } from './config/interpolate.js';
 import type { VendorConfig } from './config/vendor-schema.js';
 import type { CompiledVendor } from './dialect/vendor.js';
 import { createCursorCodec } from './merge/cursor.js';
-import { totalHints } from './fanout/source.js';
+import { totalHints } from './sources/index.js';
 import { createMetrics } from './metrics/metrics.js';
 import { VendorHealthTracker } from './ops/vendor-health.js';
 import { createUpstream, type Upstream } from './upstream/index.js';

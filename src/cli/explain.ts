@@ -4,8 +4,7 @@
  * each vendor would get.
  */
 import { explainVendorPlan, type ExplainedPlan } from '../conversations/list.js';
-import { lazyWant } from '../conversations/participant.js';
-import { firstPageSize } from '../fanout/source.js';
+import { firstPageSize, lazyWant } from '../sources/index.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { Query } from '../model/query.js';
 import { planQuery, type VendorPlan } from '../plan/plan.js';

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
 import { bool, breakerSchema, cacheSchema, count, rateLimitSchema, retrySchema } from './gateway-schema.js';
+import { mirrorSchema } from './mirror-schema.js';
 
 
 /** A JSON path into a vendor document: `a.b[0]`, `a[-1]` (last), `a[*].b` (every), `$` (the root). */
@@ -164,6 +165,8 @@ export const vendorSchema = z.strictObject({
   breaker: breakerSchema.optional(),
   /** Overrides gateway.yaml's upstream.cache for this vendor. */
   cache: cacheSchema.optional(),
+  /** Keep an incremental local copy and serve from it where the vendor can't order or filter for us. */
+  mirror: mirrorSchema.optional(),
   auth: authSchema.default({ type: 'none' }),
   request: z.strictObject({
     query: z.record(z.string(), fixedParam).default({}),

@@ -1,24 +1,31 @@
 /**
- * GET /conversations as one function: plan → fan out → merge → paginate. Vendors fail independently: a
- * failure removes that vendor and the page is merged again from what the others already sent.
+ * GET /conversations as one function: plan → sources → merge → paginate. Vendors fail independently: a
+ * failure removes that vendor (or, for a mirror that can't be read, puts the live vendor in its place) and
+ * the page is merged again from what the others already sent.
  */
 import type { CompiledVendor } from '../dialect/vendor.js';
 import { GatewayError, invalidRequest, type VendorFailure } from '../errors/gateway-error.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { Conversation } from '../model/conversation.js';
 import type { Query, QueryShape, VendorPosition } from '../model/query.js';
-import { planQuery, type Plan, type VendorPlan } from '../plan/plan.js';
+import { planQuery, type MirrorAvailability, type Plan, type VendorPlan } from '../plan/plan.js';
 import type { CursorCodec } from '../merge/cursor.js';
 import { mergePage, StreamFailure, type MergedPage } from '../merge/merge.js';
-import { keyOf } from '../merge/order.js';
-import type { FetchContext, TotalHints } from '../fanout/source.js';
+import { keyOf } from '../model/order.js';
 import type { Upstream } from '../upstream/client.js';
 import type { Clock } from '../state/clock.js';
-import { participate, toFailure, type Participant } from './participant.js';
+import { openSource, toFailure, type MirrorView, type Snapshot, type Source, type SourceContext, type TotalHints } from '../sources/index.js';
 
 export interface SourceReport {
   vendor: string;
   status: 'ok' | 'error' | 'skipped';
+  /** Where its items came from: the vendor itself, or its mirror. */
+  mode: 'live' | 'mirror';
+  /** Mirror: the instant as of which the copy is complete, and how long ago that was. */
+  syncedAt?: string | null;
+  lagMs?: number | null;
+  /** Mirror: lagMs is over the vendor's mirror.maxLagMs (still served). */
+  stale?: true;
   total: number | null;
   fetched: number;
   calls: number;
@@ -49,11 +56,21 @@ export interface ExplainedPlan {
   reason?: string;
   pushedFilters: string[];
   localFilters: string[];
-  order: 'pushed' | 'local';
-  read: 'lazy' | 'whole';
+  order: 'pushed' | 'local' | 'mirror';
+  read: 'lazy' | 'whole' | 'mirror';
   totalFromVendor: boolean;
   /** Parameter names sent on every call (values of fixed parameters are not shown: they may be secret). */
   params: string[];
+  /** Why a mirrored vendor is read live for this query. */
+  mirror?: string;
+}
+
+/**
+ * The mirrors a request may read: for each named vendor that has one, what it can answer now and the view
+ * to read it with (pinned to the snapshot a walk's cursor carries, where it still can be).
+ */
+export interface MirrorCatalog {
+  open(vendors: readonly string[], pins?: Readonly<Record<string, Snapshot>>): Promise<Map<string, { availability: MirrorAvailability; view?: MirrorView }>>;
 }
 
 export interface ListDeps {
@@ -62,6 +79,7 @@ export interface ListDeps {
   cursors: CursorCodec;
   clock: Clock;
   hints?: TotalHints;
+  mirrors?: MirrorCatalog;
 }
 
 export interface RequestContext {
@@ -71,10 +89,11 @@ export interface RequestContext {
 
 export async function listConversations(q: Query, deps: ListDeps, ctx: RequestContext): Promise<ListResult> {
   const included = q.vendors.length > 0 ? deps.vendors.filter((v) => q.vendors.includes(v.name)) : deps.vendors.filter((v) => v.enabled);
-  const plan = planQuery(q, included);
+  const mirrors = deps.mirrors ? await deps.mirrors.open(included.map((v) => v.name), q.snapshots) : new Map<string, { availability: MirrorAvailability; view?: MirrorView }>();
+  const plan = planQuery(q, included, new Map([...mirrors].map(([k, m]) => [k, m.availability])));
   if (plan.invalid.length > 0) throw invalidRequest(plan.invalid);
 
-  const fetchCtx: FetchContext = {
+  const sourceCtx: SourceContext = {
     upstream: deps.upstream,
     signal: ctx.signal,
     requestId: ctx.requestId,
@@ -83,7 +102,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     ...(deps.hints ? { hints: deps.hints } : {}),
   };
   const byName = new Map(included.map((v) => [v.name, v]));
-  const participants: Participant[] = [];
+  const sources: Source[] = [];
   const done = new Set<string>();
   for (const p of plan.vendors) {
     if (p.action !== 'fetch') continue;
@@ -91,16 +110,16 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
       done.add(p.vendor);
       continue;
     }
-    participants.push(participate(p, byName.get(p.vendor)!, q, fetchCtx));
+    sources.push(openSource(p, byName.get(p.vendor)!, q, sourceCtx, mirrors.get(p.vendor)?.view));
   }
 
-  const { merged, live } = await mergeWithFailover(participants, q);
+  const { merged, live } = await mergeWithFailover(sources, q, sourceCtx);
 
-  const failures = participants.filter((p) => p.failure);
-  const okCount = participants.length - failures.length + done.size + plan.vendors.filter((p) => p.action === 'empty').length;
+  const failures = live.all.filter((s) => s.failure);
+  const okCount = live.all.length - failures.length + done.size + plan.vendors.filter((p) => p.action === 'empty').length;
   if (failures.length > 0 && okCount === 0) throw aggregateFailure(failures);
 
-  const reports = report(plan, participants, done, q, merged.exhausted);
+  const reports = await report(plan, live.all, done, q, merged.exhausted);
   const totals = reports.filter((r) => r.status === 'ok').map((r) => r.total);
   const total = failures.length === 0 && totals.every((t) => t !== null) ? totals.reduce<number>((a, b) => a + b!, 0) : null;
   const result: ListResult = {
@@ -110,7 +129,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     offset: q.offset,
     total,
     hasMore: merged.hasMore,
-    nextCursor: merged.hasMore ? nextCursor(q, merged, live, failures, done, reports, deps.cursors) : null,
+    nextCursor: merged.hasMore ? nextCursor(q, merged, live.serving, failures, done, reports, deps.cursors) : null,
     partial: failures.length > 0,
     sources: reports,
   };
@@ -118,18 +137,29 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
   return result;
 }
 
-/** Merge; when a vendor fails, drop it and merge again (pages already fetched are reused). */
-async function mergeWithFailover(participants: Participant[], q: Query): Promise<{ merged: MergedPage; live: Participant[] }> {
-  let live = participants;
+/**
+ * Merge; when a vendor fails, drop it and merge again (pages already read are reused). A mirror that can't
+ * be read is replaced by its vendor read live, once, before the vendor counts as failed.
+ */
+async function mergeWithFailover(sources: Source[], q: Query, ctx: SourceContext): Promise<{ merged: MergedPage; live: { serving: Source[]; all: Source[] } }> {
+  let serving = sources;
+  const all = [...sources];
   for (;;) {
     try {
-      const merged = await mergePage(live.map((p) => p.stream()), { offset: q.positions ? 0 : q.offset, limit: q.limit, orderBy: q.orderBy, orderDir: q.orderDir });
-      return { merged, live };
+      const merged = await mergePage(serving.map((s) => s.stream()), { offset: q.positions ? 0 : q.offset, limit: q.limit, orderBy: q.orderBy, orderDir: q.orderDir });
+      return { merged, live: { serving, all } };
     } catch (e) {
       if (!(e instanceof StreamFailure)) throw e;
-      const failed = live.find((p) => p.plan.vendor === e.vendor)!;
-      failed.failure = toFailure(e.cause, failed.vendor);
-      live = live.filter((p) => p !== failed);
+      const failed = serving.find((s) => s.plan.vendor === e.vendor)!;
+      const failure = toFailure(e.cause, failed.vendor, failed.kind);
+      serving = serving.filter((s) => s !== failed);
+      if (failed.kind === 'mirror' && failed.plan.live) {
+        const instead = openSource({ ...failed.plan.live, mirrorNote: failure.message }, failed.vendor, q, ctx);
+        all[all.indexOf(failed)] = instead;
+        serving = [...serving, instead];
+        continue;
+      }
+      failed.failure = failure;
     }
   }
 }
@@ -138,8 +168,8 @@ async function mergeWithFailover(participants: Participant[], q: Query): Promise
 function nextCursor(
   q: Query,
   merged: MergedPage,
-  live: Participant[],
-  failures: Participant[],
+  live: Source[],
+  failures: Source[],
   done: Set<string>,
   reports: SourceReport[],
   cursors: CursorCodec,
@@ -148,22 +178,34 @@ function nextCursor(
   if (!last) return null;
   const positions: Record<string, VendorPosition | 'done'> = {};
   const totals: Record<string, number | null> = {};
+  const snapshots: Record<string, Snapshot> = { ...q.snapshots };
   for (const r of reports) if (r.status === 'ok') totals[r.vendor] = r.total;
   for (const v of done) positions[v] = 'done';
-  for (const p of live) {
-    const name = p.plan.vendor;
-    const pos = merged.exhausted.has(name) ? 'done' : p.position();
+  for (const s of live) {
+    const name = s.plan.vendor;
+    const pos = merged.exhausted.has(name) ? 'done' : s.position();
     if (pos) positions[name] = pos;
+    // A walk reads one snapshot of each mirror to its end.
+    const snap = s.snapshot?.();
+    if (snap) snapshots[name] = snap;
   }
   // A vendor that failed resumes where it was: the next page tries it again.
-  for (const p of failures) {
-    const prev = q.positions?.[p.plan.vendor];
-    if (prev) positions[p.plan.vendor] = prev;
+  for (const s of failures) {
+    const prev = q.positions?.[s.plan.vendor];
+    if (prev) positions[s.plan.vendor] = prev;
   }
-  return cursors.encode({ query: shapeOf(q), after: keyOf(last, q.orderBy), offset: q.offset + merged.items.length, limit: q.limit, positions, totals });
+  return cursors.encode({
+    query: shapeOf(q),
+    after: keyOf(last, q.orderBy),
+    offset: q.offset + merged.items.length,
+    limit: q.limit,
+    positions,
+    totals,
+    ...(Object.keys(snapshots).length > 0 ? { snapshots } : {}),
+  });
 }
 
-function aggregateFailure(failed: Participant[]): GatewayError {
+function aggregateFailure(failed: Source[]): GatewayError {
   const errors = failed.map((p) => ({ vendor: p.plan.vendor, ...p.failure! }));
   const codes = new Set(errors.map((e) => e.code));
   const code: ErrorCode = codes.size === 1 ? errors[0]!.code : 'UPSTREAM_ERROR';
@@ -173,21 +215,35 @@ function aggregateFailure(failed: Participant[]): GatewayError {
   return new GatewayError(code, detail, { vendorErrors: errors, ...(retryAfter !== undefined ? { retryAfter } : {}) });
 }
 
-function report(plan: Plan, parts: Participant[], done: Set<string>, q: Query, exhausted: Set<string>): SourceReport[] {
-  const byName = new Map(parts.map((p) => [p.plan.vendor, p]));
-  return plan.vendors.map((vp): SourceReport => {
-    const idle = { fetched: 0, calls: 0, dropped: 0, latencyMs: 0, retries: 0 };
-    if (vp.action === 'skip') return { vendor: vp.vendor, status: 'skipped', total: null, ...idle, reason: vp.reason! };
-    if (vp.action === 'empty') return { vendor: vp.vendor, status: 'ok', total: 0, ...idle, reason: vp.reason! };
-    if (done.has(vp.vendor)) {
-      return { vendor: vp.vendor, status: 'ok', total: q.totals?.[vp.vendor] ?? null, ...idle, reason: 'no items left after the cursor' };
-    }
-    const p = byName.get(vp.vendor)!;
-    const s = p.fetcher.stats;
-    const stats = { fetched: s.fetched, calls: s.calls, dropped: s.dropped, latencyMs: Math.round(s.latencyMs), retries: s.retries };
-    if (p.failure) return { vendor: vp.vendor, status: 'error', total: null, ...stats, error: p.failure };
-    return { vendor: vp.vendor, status: 'ok', total: p.total(exhausted.has(vp.vendor)), ...stats };
-  });
+async function report(plan: Plan, sources: Source[], done: Set<string>, q: Query, exhausted: Set<string>): Promise<SourceReport[]> {
+  const byName = new Map(sources.map((s) => [s.plan.vendor, s]));
+  return Promise.all(
+    plan.vendors.map(async (vp): Promise<SourceReport> => {
+      const idle = { fetched: 0, calls: 0, dropped: 0, latencyMs: 0, retries: 0 };
+      const mode = vp.mode === 'mirror' ? ('mirror' as const) : ('live' as const);
+      if (vp.action === 'skip') return { vendor: vp.vendor, status: 'skipped', mode, total: null, ...idle, reason: vp.reason! };
+      if (vp.action === 'empty') return { vendor: vp.vendor, status: 'ok', mode, total: 0, ...idle, reason: vp.reason! };
+      if (done.has(vp.vendor)) {
+        return { vendor: vp.vendor, status: 'ok', mode, total: q.totals?.[vp.vendor] ?? null, ...idle, reason: 'no items left after the cursor' };
+      }
+      const s = byName.get(vp.vendor)!;
+      const st = s.stats;
+      const stats = { fetched: st.fetched, calls: st.calls, dropped: st.dropped, latencyMs: Math.round(st.latencyMs), retries: st.retries };
+      const base = { vendor: vp.vendor, mode: s.kind === 'mirror' ? ('mirror' as const) : ('live' as const), ...(s.note ? { reason: s.note } : {}) };
+      const fresh = s.freshness?.();
+      const freshness = fresh
+        ? { syncedAt: fresh.syncedAt === null ? null : new Date(fresh.syncedAt).toISOString(), lagMs: fresh.lagMs, ...(fresh.stale ? { stale: true as const } : {}) }
+        : {};
+      if (s.failure) return { ...base, status: 'error', total: null, ...stats, ...freshness, error: s.failure };
+      let total: number | null;
+      try {
+        total = await s.total(exhausted.has(vp.vendor));
+      } catch {
+        total = null; // the page is served; only the count could not be had
+      }
+      return { ...base, status: 'ok', total, ...stats, ...freshness };
+    }),
+  );
 }
 
 export function shapeOf(q: QueryShape): QueryShape {
@@ -206,9 +262,10 @@ export function explainVendorPlan(p: VendorPlan): ExplainedPlan {
     ...(p.reason ? { reason: p.reason } : {}),
     pushedFilters: p.pushed,
     localFilters: p.local,
-    order: p.orderPushed ? 'pushed' : 'local',
-    read: p.mode === 'ordered' ? 'lazy' : 'whole',
+    order: p.mode === 'mirror' ? 'mirror' : p.orderPushed ? 'pushed' : 'local',
+    read: p.mode === 'ordered' ? 'lazy' : p.mode,
     totalFromVendor: p.mode === 'ordered' && p.vendorTotalExact,
     params: [...new Set(p.params.map(([k]) => k))],
+    ...(p.mirrorNote ? { mirror: p.mirrorNote } : {}),
   };
 }

@@ -55,6 +55,10 @@ export const SourceReportSchema = z
   .object({
     vendor: z.string().openapi({ example: 'acme' }),
     status: z.enum(['ok', 'error', 'skipped']).openapi({ description: 'ok: answered; error: failed (see error); skipped: cannot honour the query (see reason).' }),
+    mode: z.enum(['live', 'mirror']).openapi({ description: "live: read from the vendor for this page; mirror: read from the gateway's local copy of the vendor." }),
+    syncedAt: z.string().nullable().optional().openapi({ format: 'date-time', description: 'mode=mirror: the instant as of which the copy is complete.' }),
+    lagMs: z.number().int().nullable().optional().openapi({ description: 'mode=mirror: how long ago syncedAt was, in ms.', example: 12000 }),
+    stale: z.literal(true).optional().openapi({ description: "mode=mirror: lagMs is over the vendor's mirror.maxLagMs; the copy is still served." }),
     total: z.number().int().nullable().openapi({ description: "This vendor's exact number of matches, or null when unknown.", example: 70 }),
     fetched: z.number().int().openapi({ description: 'Items received from the vendor for this page.', example: 11 }),
     calls: z.number().int().openapi({ description: 'Pages asked of the vendor.', example: 1 }),
@@ -73,10 +77,11 @@ export const ExplainedPlanSchema = z
     reason: z.string().optional(),
     pushedFilters: z.array(z.string()).openapi({ description: 'Filters the vendor applies.', example: ['status'] }),
     localFilters: z.array(z.string()).openapi({ description: `Filters checked here (of ${FILTER_NAMES.join(', ')}).`, example: ['search'] }),
-    order: z.enum(['pushed', 'local']),
-    read: z.enum(['lazy', 'whole']).openapi({ description: "lazy: only as deep as the page needs; whole: everything, then sorted here (up to the vendor's maxItems)." }),
+    order: z.enum(['pushed', 'local', 'mirror']),
+    read: z.enum(['lazy', 'whole', 'mirror']).openapi({ description: "lazy: only as deep as the page needs; whole: everything, then sorted here (up to the vendor's maxItems); mirror: the gateway's local copy, by index." }),
     totalFromVendor: z.boolean(),
     params: z.array(z.string()).openapi({ description: 'Parameter names sent on every call (values are not shown).', example: ['status', 'orderBy'] }),
+    mirror: z.string().optional().openapi({ description: 'Why a mirrored vendor is read live for this query (e.g. its mirror is still warming).' }),
   })
   .openapi('ExplainedPlan', { description: "With explain=true: one vendor's plan." });
 
@@ -123,8 +128,8 @@ export const ConversationListSchema = z
       nextCursor: 'eyJ2IjoxfQ.c2lnbmF0dXJl',
       partial: false,
       sources: [
-        { vendor: 'acme', status: 'ok', total: 70, fetched: 1, calls: 1, dropped: 0, latencyMs: 12, retries: 0 },
-        { vendor: 'initech', status: 'skipped', total: null, fetched: 0, calls: 0, dropped: 0, latencyMs: 0, retries: 0, reason: "status can't be evaluated for this vendor" },
+        { vendor: 'acme', status: 'ok', mode: 'live', total: 70, fetched: 1, calls: 1, dropped: 0, latencyMs: 12, retries: 0 },
+        { vendor: 'initech', status: 'skipped', mode: 'live', total: null, fetched: 0, calls: 0, dropped: 0, latencyMs: 0, retries: 0, reason: "status can't be evaluated for this vendor" },
       ],
     },
   });

@@ -33,7 +33,7 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
       }
       // A cursor made for a wider client can't widen this one's view.
       checkCursorVendors(client, state.query.vendors, enabled);
-      return { ...state.query, limit: p.limit ?? state.limit, offset: state.offset, after: state.after, positions: state.positions, totals: state.totals };
+      return { ...state.query, limit: p.limit ?? state.limit, offset: state.offset, after: state.after, positions: state.positions, totals: state.totals, ...(state.snapshots ? { snapshots: state.snapshots } : {}) };
     }
     return normalizeQuery(p, gateway, enabled, client);
   };

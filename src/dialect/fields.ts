@@ -3,7 +3,7 @@
  * turned into a small closure at load; mapping an item runs those closures and nothing else.
  */
 import type { FieldsConfig, ValueSpec } from '../config/vendor-schema.js';
-import type { Conversation, Item, Message } from '../model/conversation.js';
+import { searchableText, type Conversation, type Item, type Message } from '../model/conversation.js';
 import { compilePath, compilePaths, type Getter } from './path.js';
 import { BAD_TIME, compileTimeParser } from './time.js';
 
@@ -177,6 +177,9 @@ export function compileFields(vendor: string, f: FieldsConfig): ItemMapper {
     if (opts.raw) conversation.raw = raw;
     return conversation;
   };
+  // Search looks at every message the item carries, included or not (see searchableText).
+  const search = (m: MappedItem): string =>
+    searchableText(m.conversation, messages ? messages(m.raw, { messages: true, raw: false }) : m.conversation.messages);
   const keys = (raw: unknown, opts: MapOptions): Item['keys'] => ({
     leadId: leadId(raw, opts) as string | null,
     visitorId: visitorId(raw, opts) as string | null,
@@ -193,7 +196,7 @@ export function compileFields(vendor: string, f: FieldsConfig): ItemMapper {
     const closed = closedAt(raw, opts);
     if (created === BAD_TIME || updated === BAD_TIME || active === BAD_TIME || closed === BAD_TIME) return { drop: 'unreadable timestamp' };
     const times = { createdAt: created as number | null, updatedAt: updated as number | null, lastActivityAt: active as number | null };
-    return new MappedItem(prefix + ext, ext, times, closed as number | null, raw, opts, build, keys);
+    return new MappedItem(prefix + ext, ext, times, closed as number | null, raw, opts, build, keys, search);
   };
 }
 
@@ -201,6 +204,7 @@ export function compileFields(vendor: string, f: FieldsConfig): ItemMapper {
 class MappedItem implements Item {
   private shape: Conversation | undefined;
   private scope: Item['keys'] | undefined;
+  private text: string | undefined;
   constructor(
     readonly id: string,
     readonly externalId: string,
@@ -210,12 +214,16 @@ class MappedItem implements Item {
     readonly opts: MapOptions,
     private readonly build: (m: MappedItem) => Conversation,
     private readonly readKeys: (raw: unknown, opts: MapOptions) => Item['keys'],
+    private readonly readSearch: (m: MappedItem) => string,
   ) {}
   get conversation(): Conversation {
     return (this.shape ??= this.build(this));
   }
   get keys(): Item['keys'] {
     return (this.scope ??= this.readKeys(this.raw, this.opts));
+  }
+  get searchText(): string {
+    return (this.text ??= this.readSearch(this));
   }
 }
 

@@ -11,6 +11,7 @@ import { compileFields, DialectError, type ItemMapper } from './fields.js';
 import { compilePaging, type PageFacts, type Paging, type Token } from './paging.js';
 import { compilePath, compilePaths, type Getter } from './path.js';
 import { formatTimeParam } from './time.js';
+import { compileMirror, type MirrorSpec } from '../mirror/strategy.js';
 
 /** RFC 4122 UUID with version 1–5 and variant 8/9/a/b: the strict form vendors check. */
 export const STRICT_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
@@ -71,6 +72,8 @@ export interface CompiledVendor {
   mapError: ErrorMapper;
   /** Secrets from the config, for redaction. */
   readonly secrets: readonly string[];
+  /** How its local copy is kept and served; null for a vendor read live only. */
+  readonly mirror: MirrorSpec | null;
 }
 
 /** Replaces every occurrence of a secret (and its URL-encoded form) with a marker. */
@@ -168,11 +171,15 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
   const errorWhen = v.response.errorWhen;
   const errorProbe: Getter | null = errorWhen ? compilePath(errorWhen.path) : null;
 
+  const timeoutMs = v.timeoutMs ?? g.upstream.timeoutMs;
+  const mirror = compileMirror(v, { filters, order: order ? order.fields : null, paging, origin: base ? base.origin : '', headers, fixed, hasMessagesInclude: messagesParams.length > 0 }, timeoutMs);
+
   return {
     name: v.name,
     enabled: v.enabled,
+    mirror,
     origin: base ? base.origin : '',
-    timeoutMs: v.timeoutMs ?? g.upstream.timeoutMs,
+    timeoutMs,
     connections: v.connections ?? g.upstream.connections,
     maxItems: v.maxItems ?? g.upstream.maxItems,
     maxResponseBytes: g.upstream.maxResponseBytes,

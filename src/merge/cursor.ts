@@ -17,6 +17,8 @@ export interface CursorState {
   positions: Record<string, VendorPosition | 'done'>;
   /** Vendors' totals seen so far, reused for vendors that are done. */
   totals: Record<string, number | null>;
+  /** Per mirrored vendor, the snapshot the walk reads to its end. */
+  snapshots?: Record<string, { mirror: number; rev: number }>;
   /** Issued at, epoch seconds. */
   iat: number;
 }

@@ -4,8 +4,8 @@
  */
 import type { Item } from '../model/conversation.js';
 import type { OrderDir, OrderField } from '../model/query.js';
-import { compareKeys, keyOf } from './order.js';
-import type { OrderedStream } from './stream.js';
+import { compareKeys, keyOf } from '../model/order.js';
+import type { OrderedStream } from '../sources/source.js';
 
 /** A stream failed while the merge pulled from it. */
 export class StreamFailure extends Error {

@@ -44,4 +44,17 @@ export interface Item {
   readonly conversation: Conversation;
   /** Scope keys that are filterable but not part of the public shape (lead, visitor, user). */
   readonly keys: { leadId: string | null; visitorId: string | null; userId: string | null };
+  /** What a local `search` looks in, lower-cased (see searchableText). */
+  readonly searchText: string;
+}
+
+/**
+ * What `search` looks in where we check it ourselves: title, contact, the last message and every message the
+ * vendor's item carries, whether or not the caller asked for messages. Lower-cased; the mirror stores the
+ * same text, so a search answers alike live and from a mirror.
+ */
+export function searchableText(c: Conversation, messages: readonly Message[] | null | undefined): string {
+  const parts = [c.title, c.contact?.name, c.contact?.email, c.contact?.phone, c.lastMessage?.text];
+  if (messages) for (const m of messages) parts.push(m.text);
+  return parts.filter(Boolean).join('\n').toLowerCase();
 }

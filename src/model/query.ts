@@ -56,6 +56,8 @@ export interface Query extends QueryShape {
   positions?: Record<string, VendorPosition | 'done'>;
   /** Per-vendor totals carried by the cursor, for vendors not called again. */
   totals?: Record<string, number | null>;
+  /** Per mirrored vendor, the snapshot (mirror and revision) the walk reads. */
+  snapshots?: Record<string, { mirror: number; rev: number }>;
 }
 
 /**

@@ -6,14 +6,6 @@ type Predicate = (item: Item) => boolean;
 
 const lc = (s: string | null | undefined): string => (s ?? '').toLowerCase();
 
-/** What local `search` looks in: title, contact, the last message and any messages we hold. */
-function searchable(item: Item): string {
-  const c = item.conversation;
-  const parts = [c.title, c.contact?.name, c.contact?.email, c.contact?.phone, c.lastMessage?.text];
-  if (c.messages) for (const m of c.messages) parts.push(m.text);
-  return lc(parts.filter(Boolean).join('\n'));
-}
-
 function predicateFor(name: FilterName, f: Filters): Predicate {
   switch (name) {
     case 'status': return (i) => i.conversation.status === f.status;
@@ -24,7 +16,7 @@ function predicateFor(name: FilterName, f: Filters): Predicate {
     case 'userId': return (i) => lc(i.keys.userId) === lc(f.userId);
     case 'search': {
       const term = lc(f.search);
-      return (i) => searchable(i).includes(term);
+      return (i) => i.searchText.includes(term);
     }
     case 'createdAfter': return (i) => i.times.createdAt !== null && i.times.createdAt >= f.createdAfter!;
     case 'createdBefore': return (i) => i.times.createdAt !== null && i.times.createdAt < f.createdBefore!;

@@ -19,10 +19,31 @@ export interface VendorPlan {
   /** Filters checked here: those not pushed, and pushed ones re-checked. */
   local: FilterName[];
   orderPushed: boolean;
-  /** ordered: read lazily in the vendor's order; whole: read everything, then sort here. */
-  mode: 'ordered' | 'whole';
+  /**
+   * ordered: read lazily in the vendor's order; whole: read everything, then sort here; mirror: read the
+   * vendor's local copy (`pushed` are then the filters its index answers).
+   */
+  mode: 'ordered' | 'whole' | 'mirror';
   /** The vendor's own total counts exactly our matches (only meaningful in ordered mode). */
   vendorTotalExact: boolean;
+  /** In mirror mode: the live plan, should the mirror fail to answer. */
+  live?: VendorPlan;
+  /** Why a mirrored vendor is read live this time (warming, or a query its copy can't answer). */
+  mirrorNote?: string;
+}
+
+/** What a vendor's mirror can answer right now (the planner stays pure: this is read before planning). */
+export interface MirrorAvailability {
+  /** A full read has completed: the copy may serve. */
+  ready: boolean;
+  /** Why it can't serve yet, e.g. "warming: first full read, 1,200 conversations so far". */
+  notReady?: string;
+  /** It holds every message (read with the vendor's messages include, or the vendor has no such include). */
+  messages: boolean;
+  /** It keeps each vendor item as it came. */
+  raw: boolean;
+  /** whenWhole: only queries the vendor would have to be read whole for; always: every query it can answer. */
+  serve: 'whenWhole' | 'always';
 }
 
 export interface Plan {
@@ -31,9 +52,13 @@ export interface Plan {
   invalid: InvalidParam[];
 }
 
-export function planQuery(q: QueryShape, vendors: readonly CompiledVendor[]): Plan {
+export function planQuery(q: QueryShape, vendors: readonly CompiledVendor[], mirrors?: ReadonlyMap<string, MirrorAvailability>): Plan {
   const invalid: InvalidParam[] = [];
-  const plans = vendors.map((v) => planVendor(q, v, invalid));
+  const plans = vendors.map((v) => {
+    const live = planVendor(q, v, invalid);
+    const m = mirrors?.get(v.name);
+    return m ? viaMirror(q, v, live, m) : live;
+  });
   if (q.strict) {
     for (const p of plans) {
       if (p.blockedBy) invalid.push({ name: p.blockedBy, reason: `vendor ${p.vendor} can't evaluate it (strict=true)` });
@@ -104,4 +129,27 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
   if (reason) plan.reason = reason;
   if (blockedBy) plan.blockedBy = blockedBy;
   return plan;
+}
+
+/**
+ * The mirror's plan for a vendor whose live plan would read it (the same filters, evaluated in the index),
+ * or the live plan with a note saying why the mirror can't take this query.
+ */
+function viaMirror(q: QueryShape, v: CompiledVendor, live: VendorPlan, m: MirrorAvailability): VendorPlan {
+  if (live.action !== 'fetch') return live;
+  const note = (why: string): VendorPlan => ({ ...live, mirrorNote: why });
+  if (!m.ready) return note(m.notReady ?? 'mirror warming');
+  if (m.serve === 'whenWhole' && live.mode === 'ordered') return live;
+  if (q.include.includes('raw') && !m.raw) return note("include=raw: the mirror doesn't keep vendor items (mirror.keepRaw)");
+  if (q.include.includes('messages') && !m.messages) return note("include=messages: the mirror doesn't hold every message (mirror.messages)");
+  const set = FILTER_NAMES.filter((n) => q.filters[n] !== undefined);
+  for (const name of set) {
+    const f = v.filters[name];
+    if (f.constant !== undefined) continue; // decided at plan time, like live
+    // A search the vendor runs over text we don't see is the mirror's only when it holds every message.
+    if (name === 'search' && f.push && f.spec && !f.spec.recheck && !m.messages) return note('search: the vendor searches text the mirror does not hold');
+    if (!f.local && !(name === 'search')) return note(`${name}: the mirror can't evaluate it (no field maps it)`);
+  }
+  const pushed = set.filter((n) => v.filters[n].constant === undefined);
+  return { vendor: v.name, action: 'fetch', params: [], pushed, local: [], orderPushed: true, mode: 'mirror', vendorTotalExact: true, live };
 }

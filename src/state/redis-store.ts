@@ -44,13 +44,19 @@ local perMs = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local maxWait = tonumber(ARGV[3])
 local now = tonumber(ARGV[4])
+local reserve = tonumber(ARGV[5]) or 0
 local h = redis.call('HMGET', KEYS[1], 't', 'a')
 local tokens = tonumber(h[1]) or burst
 local at = tonumber(h[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - at) * perMs)
 local floor = -maxWait * perMs
 local granted = 0
-if tokens - 1 >= floor - 1e-9 then
+if reserve > 0 then
+  if tokens - 1 >= reserve - 1e-9 then
+    tokens = tokens - 1
+    granted = 1
+  end
+elseif tokens - 1 >= floor - 1e-9 then
   tokens = tokens - 1
   granted = 1
 end
@@ -161,7 +167,7 @@ return {'probe', out}
 const BREAKER_TTL_MS = 24 * 3600 * 1000;
 
 type Client = Redis & {
-  sbTake(key: string, perMs: number, burst: number, maxWaitMs: number, now: number): Promise<[number, string]>;
+  sbTake(key: string, perMs: number, burst: number, maxWaitMs: number, now: number, reserve: number): Promise<[number, string]>;
   sbBlock(key: string, until: number, ttlMs: number): Promise<number>;
   sbRelease(key: string, token: string): Promise<number>;
   sbRecordBreaker(key: string, outcome: BreakerOutcome, threshold: number, now: number, ttlMs: number): Promise<string>;
@@ -264,12 +270,14 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
       return use(
         async (): Promise<Take> => {
           const perMs = spec.ratePerSec / 1000;
-          const [granted, t] = await client.sbTake(key, perMs, spec.burst, spec.maxWaitMs, Math.round(now));
+          const reserve = spec.reserve ?? 0;
+          const [granted, t] = await client.sbTake(key, perMs, spec.burst, spec.maxWaitMs, Math.round(now), reserve);
           const tokens = Number(t);
           if (granted === 1) {
             const waitMs = tokens >= 0 ? 0 : Math.ceil(-tokens / perMs);
             return { granted: true, waitMs, remaining: Math.max(0, Math.floor(tokens)) };
           }
+          if (reserve > 0) return { granted: false, retryAfterMs: Math.ceil((reserve + 1 - tokens) / perMs) };
           const floor = -spec.maxWaitMs * perMs;
           return { granted: false, retryAfterMs: Math.ceil((1 - tokens + floor) / perMs) };
         },

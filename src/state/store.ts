@@ -12,6 +12,11 @@ export interface BucketSpec {
   burst: number;
   /** How far into the future a caller may reserve (ms): bounds any queue. 0: no reservations. */
   maxWaitMs: number;
+  /**
+   * Tokens this caller must leave in the bucket (a background caller keeps some for everyone else): granted
+   * only while more than this many remain; no reservations.
+   */
+  reserve?: number;
 }
 
 /** Granted now (`waitMs` 0), granted after `waitMs`, or refused with the time until a token frees up. */
@@ -101,6 +106,11 @@ export function takeFromBucket(b: Bucket | undefined, spec: BucketSpec, now: num
   const perMs = spec.ratePerSec / 1000;
   const prev = b ?? { tokens: spec.burst, at: now };
   const tokens = Math.min(spec.burst, prev.tokens + Math.max(0, now - prev.at) * perMs);
+  const reserve = spec.reserve ?? 0;
+  if (reserve > 0) {
+    if (tokens - 1 >= reserve - 1e-9) return { bucket: { tokens: tokens - 1, at: now }, take: { granted: true, waitMs: 0, remaining: Math.floor(tokens - 1) } };
+    return { bucket: { tokens, at: now }, take: { granted: false, retryAfterMs: Math.ceil((reserve + 1 - tokens) / perMs) } };
+  }
   // Tokens may go below zero down to what the reservation window allows: those callers wait their turn.
   const floor = -spec.maxWaitMs * perMs;
   if (tokens - 1 >= floor - 1e-9) {

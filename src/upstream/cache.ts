@@ -189,7 +189,8 @@ export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Up
     close: () => inner.close(),
     async get(vendor, req, callOpts) {
       const policy = vendor.cache;
-      if (policy.ttlMs <= 0) return inner.get(vendor, req, callOpts);
+      // A streamed read belongs to its one consumer: nothing to share or keep.
+      if (policy.ttlMs <= 0 || callOpts.sink) return inner.get(vendor, req, callOpts);
       const key = `${vendor.name} ${identity(vendor)} ${vendor.origin}${req.path}?${req.query}`;
       const cached = entries.get(key);
       if (cached) {

@@ -31,6 +31,28 @@ export interface CallOptions {
   timeoutMs: number;
   /** Sent to the vendor so its logs and ours can be joined. */
   requestId?: string;
+  /**
+   * A background caller (the mirror sync): the share of the vendor's outbound burst it must leave to live
+   * requests. It never waits for a token; it is refused (RATE_LIMITED, with when to come back) instead.
+   */
+  reserve?: number;
+  /**
+   * Consumes a 2xx body as it arrives instead of buffering it (the answer's `body` is then empty). Bodies of
+   * other statuses are buffered as usual. Whatever the consumer throws comes out as a ConsumerError.
+   */
+  sink?: (body: AsyncIterable<Buffer>) => Promise<void>;
+  /** Most bytes read from this response (default: the vendor's maxResponseBytes). */
+  maxBytes?: number;
+}
+
+/**
+ * The consumer of a streamed body failed on its own account (a cap of ours, a store that can't write):
+ * nothing the vendor did, so no layer retries it or counts it against the vendor's breaker.
+ */
+export class ConsumerError extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error)?.message ?? String(cause));
+  }
 }
 
 export interface Upstream {
@@ -69,10 +91,15 @@ export function createTransport(): Upstream {
           bodyTimeout: opts.timeoutMs,
         });
         status = res.statusCode;
-        const body = await readCapped(res.body, vendor.maxResponseBytes, where, status);
+        const max = opts.maxBytes ?? vendor.maxResponseBytes;
+        if (opts.sink && status >= 200 && status < 300) {
+          await consume(res.body, max, where, status, opts.sink);
+          return { status, headers: res.headers, body: '' };
+        }
+        const body = await readCapped(res.body, max, where, status);
         return { status, headers: res.headers, body };
       } catch (e) {
-        if (e instanceof UpstreamError) throw e;
+        if (e instanceof UpstreamError || e instanceof ConsumerError) throw e;
         const f = classify(e, where, status, opts);
         // Refused, reset or cut mid-body: worth another try. A deadline or a departed caller is not.
         const transient = !opts.signal.aborted && (f.code === 'UPSTREAM_UNAVAILABLE' || f.code === 'UPSTREAM_INVALID_RESPONSE');
@@ -98,6 +125,40 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): 
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Feeds a body to a consumer chunk by chunk, within the byte cap. A failure of the stream (the vendor cut the
+ * connection) propagates as a transport error; one of the consumer's own as a ConsumerError.
+ */
+async function consume(
+  body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown },
+  max: number,
+  where: string,
+  status: number,
+  sink: (body: AsyncIterable<Buffer>) => Promise<void>,
+): Promise<void> {
+  let size = 0;
+  let streamError: unknown;
+  const capped = async function* () {
+    try {
+      for await (const chunk of body) {
+        size += chunk.length;
+        if (size > max) throw new UpstreamError(failure('UPSTREAM_TOO_LARGE', `${where}: response body over ${max} bytes`, { upstreamStatus: status }));
+        yield chunk;
+      }
+    } catch (e) {
+      streamError = e;
+      throw e;
+    }
+  };
+  try {
+    await sink(capped());
+  } catch (e) {
+    body.destroy();
+    if (streamError !== undefined) throw streamError;
+    throw e instanceof ConsumerError ? e : new ConsumerError(e);
+  }
 }
 
 function classify(e: unknown, where: string, status: number, opts: CallOptions): VendorFailure {

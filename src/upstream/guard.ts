@@ -8,7 +8,7 @@ import { failure } from '../dialect/errors.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
-import { UpstreamError, type CallOptions, type Upstream } from './client.js';
+import { ConsumerError, UpstreamError, type CallOptions, type Upstream } from './client.js';
 
 export const breakerKey = (v: string) => `breaker:${v}`;
 export const blockKey = (v: string) => `blocked:${v}`;
@@ -38,11 +38,14 @@ export function withRateLimits(inner: Upstream, store: StateStore, clock: Clock)
 
 async function spendToken(vendor: CompiledVendor, store: StateStore, clock: Clock, opts: CallOptions): Promise<void> {
   const rl = vendor.rateLimit!;
-  const maxWaitMs = Math.max(0, Math.min(rl.maxWaitMs, opts.deadline - clock.now()));
-  const take = await store.take(budgetKey(vendor.name), { ratePerSec: rl.perMinute / 60, burst: rl.burst, maxWaitMs }, clock.now());
+  // A background caller leaves part of the burst to live requests and never queues for a token.
+  const reserve = opts.reserve ? Math.min(rl.burst - 1, Math.floor(rl.burst * opts.reserve)) : 0;
+  const maxWaitMs = reserve > 0 ? 0 : Math.max(0, Math.min(rl.maxWaitMs, opts.deadline - clock.now()));
+  const take = await store.take(budgetKey(vendor.name), { ratePerSec: rl.perMinute / 60, burst: rl.burst, maxWaitMs, ...(reserve > 0 ? { reserve } : {}) }, clock.now());
   if (!take.granted) {
     const seconds = Math.ceil(take.retryAfterMs / 1000);
-    throw new UpstreamError(failure('RATE_LIMITED', `outbound budget for ${vendor.name} (${rl.perMinute}/min) is spent; next call in ${seconds} s`, { retryAfter: seconds }));
+    const what = reserve > 0 ? `down to the ${reserve} calls kept for live requests` : 'spent';
+    throw new UpstreamError(failure('RATE_LIMITED', `outbound budget for ${vendor.name} (${rl.perMinute}/min) is ${what}; next call in ${seconds} s`, { retryAfter: seconds }));
   }
   if (take.waitMs > 0) {
     opts.onWait?.(take.waitMs);
@@ -75,7 +78,8 @@ export function withBreaker(inner: Upstream, store: StateStore, clock: Clock): U
         return res;
       } catch (e) {
         // A departed caller or our own rate limits say nothing about the vendor's health.
-        const neutral = (opts.signal.aborted && !opts.timedOut()) || (e instanceof UpstreamError && e.failure.code === 'RATE_LIMITED');
+        const neutral =
+          (opts.signal.aborted && !opts.timedOut()) || (e instanceof UpstreamError && e.failure.code === 'RATE_LIMITED') || e instanceof ConsumerError;
         if (!neutral) await store.recordBreaker(key, 'failure', cfg.failureThreshold, clock.now());
         else if (probing) await store.recordBreaker(key, 'neutral', cfg.failureThreshold, clock.now());
         throw e;

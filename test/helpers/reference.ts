@@ -41,9 +41,11 @@ function matches(c: CanonicalConversation, e: Conversation, q: RefQuery, v: RefV
   if (q.visitorId !== undefined && c.visitorId.toLowerCase() !== q.visitorId.toLowerCase()) return false;
   if (q.userId !== undefined && c.userId.toLowerCase() !== q.userId.toLowerCase()) return false;
   if (q.search !== undefined) {
+    // Searched here: title, contact, the last message and every message the vendor's item carries.
+    const carried = v.module.expected(c, v.name, { messages: true }).messages ?? [];
     const ok = v.vendorSearch && v.module.searchText
       ? v.module.searchText(c).toLowerCase().includes(q.search.toLowerCase())
-      : has([e.title, e.contact?.name, e.contact?.email, e.contact?.phone, e.lastMessage?.text], q.search);
+      : has([e.title, e.contact?.name, e.contact?.email, e.contact?.phone, e.lastMessage?.text, ...carried.map((m) => m.text)], q.search);
     if (!ok) return false;
   }
   const created = ms(e.createdAt);

@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { Item } from '../../src/model/conversation.js';
 import type { OrderDir } from '../../src/model/query.js';
 import { mergePage } from '../../src/merge/merge.js';
-import { compareKeys, keyOf } from '../../src/merge/order.js';
-import { OrderViolation, orderedStream, sortedStream, type PageSource, type SourcePage } from '../../src/merge/stream.js';
+import { compareKeys, keyOf } from '../../src/model/order.js';
+import type { SourcePage } from '../../src/sources/fetcher.js';
+import { OrderViolation, orderedStream, type PageSource } from '../../src/sources/live-lazy.js';
+import { sortedStream } from '../../src/sources/live-whole.js';
 
 function item(vendor: string, id: string, t: number | null): Item {
   return {
@@ -17,6 +19,7 @@ function item(vendor: string, id: string, t: number | null): Item {
     },
     times: { createdAt: null, updatedAt: null, lastActivityAt: t },
     keys: { leadId: null, visitorId: null, userId: null },
+    searchText: '',
   };
 }
 

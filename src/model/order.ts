@@ -2,8 +2,8 @@
  * The one total order of every page: the `orderBy` instant in `orderDir`, ties broken by id (string order)
  * in the same direction, nulls last in both directions.
  */
-import type { Item } from '../model/conversation.js';
-import type { OrderDir, OrderField, SortKey } from '../model/query.js';
+import type { Item } from './conversation.js';
+import type { OrderDir, OrderField, SortKey } from './query.js';
 
 export type Compare = (a: SortKey, b: SortKey) => number;
 

@@ -1,0 +1,514 @@
+/**
+ * The mirror store: every read and write the sync and the mirror source make, written once with Kysely
+ * for SQLite and PostgreSQL alike. Conversations are versioned by revision so a cursor walk reads one
+ * snapshot however the copy changes under it; every write that could race another replica is fenced by
+ * the sync lease, in the same transaction.
+ */
+import { sql, type Insertable, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction, type Updateable } from 'kysely';
+import type { OrderDir, OrderField, SortKey } from '../../model/query.js';
+import type { MirrorDb } from './connect.js';
+import { CURRENT, NULL_LAST_ASC, NULL_LAST_DESC, type MirrorDatabase, type MirrorsTable, type RowsTable, type SortColumn } from './tables.js';
+
+export interface PassReport {
+  kind: 'full' | 'incremental' | 'head';
+  startedAt: number;
+  durationMs: number;
+  calls: number;
+  /** Items the vendor sent. */
+  items: number;
+  /** Conversations added or changed. */
+  changed: number;
+  /** Conversations removed (full reads only). */
+  deleted?: number;
+  error: { code: string; message: string } | null;
+}
+
+/** An unfinished full read, saved with every batch it writes so a restart resumes it. */
+export interface FullRun {
+  id: number;
+  startedAt: number;
+  /** The next page to ask for (undefined: the first). */
+  token?: string | number | null;
+  /** Distinct items written so far in this run. */
+  seen: number;
+  /** The vendor's total on the first page and the latest one, when it gives one. */
+  firstTotal: number | null;
+  lastTotal: number | null;
+  calls: number;
+  items: number;
+  changed: number;
+}
+
+export interface MirrorMeta {
+  id: number;
+  vendor: string;
+  identity: string;
+  mapping: string;
+  origin: string;
+  createdAt: number;
+  ready: boolean;
+  rev: number;
+  minRev: number;
+  rows: number;
+  syncedAt: number | null;
+  hwmUpdated: number | null;
+  hwmCreated: number | null;
+  runs: number;
+  run: FullRun | null;
+  lastFull: PassReport | null;
+  lastPass: PassReport | null;
+  nextSyncAt: number | null;
+}
+
+/** One conversation as the sync writes it (see rows.ts). */
+export interface RowInput {
+  id: string;
+  times: { createdAt: number | null; updatedAt: number | null; lastActivityAt: number | null };
+  status: string | null;
+  channel: string | null;
+  agentId: string | null;
+  leadId: string | null;
+  visitorId: string | null;
+  userId: string | null;
+  search: string;
+  doc: string;
+  extra: string | null;
+  raw: string | null;
+  hash: string;
+}
+
+/** One conversation as a page reads it. */
+export interface RowOutput {
+  id: string;
+  la: number | null;
+  cr: number | null;
+  up: number | null;
+  leadId: string | null;
+  visitorId: string | null;
+  userId: string | null;
+  doc: string;
+  extra: string | null;
+  raw: string | null;
+}
+
+/** The filters a mirror evaluates (values as the API normalized them; times in epoch ms). */
+export interface MirrorFilters {
+  status?: string;
+  channel?: string;
+  agentId?: string;
+  leadId?: string;
+  visitorId?: string;
+  userId?: string;
+  search?: string;
+  createdAfter?: number;
+  createdBefore?: number;
+  updatedAfter?: number;
+  updatedBefore?: number;
+}
+
+/** Writes that must come from the current lease holder: checked and extended in the write's transaction. */
+export interface Fence {
+  lease: string;
+  holder: string;
+  now: number;
+}
+
+/** This replica no longer holds the sync lease: another one syncs now, and this write was not made. */
+export class LeaseLost extends Error {}
+
+const ORDER_PREFIX: Record<OrderField, 'la' | 'cr' | 'up'> = { lastActivityAt: 'la', createdAt: 'cr', updatedAt: 'up' };
+export const sortColumn = (field: OrderField, dir: OrderDir): SortColumn => `${ORDER_PREFIX[field]}_${dir}` as SortColumn;
+const sortValue = (t: number | null, dir: OrderDir) => t ?? (dir === 'asc' ? NULL_LAST_ASC : NULL_LAST_DESC);
+const fromAsc = (v: number): number | null => (v === NULL_LAST_ASC ? null : v);
+
+
+export class MirrorStore {
+  constructor(private readonly conn: MirrorDb) {}
+
+  get dialect() {
+    return this.conn.dialect;
+  }
+  get where() {
+    return this.conn.where;
+  }
+
+  /** The mirror of this vendor, origin, credentials and mapping; made (warming) if there is none. */
+  async ensure(vendor: string, identity: string, mapping: string, origin: string, now: number): Promise<MirrorMeta> {
+    const db = this.conn.db;
+    await db
+      .insertInto('mirrors')
+      .values({ vendor, identity, mapping, origin, created_at: now })
+      .onConflict((oc) => oc.columns(['vendor', 'identity', 'mapping']).doNothing())
+      .execute();
+    const row = await db.selectFrom('mirrors').selectAll().where('vendor', '=', vendor).where('identity', '=', identity).where('mapping', '=', mapping).executeTakeFirstOrThrow();
+    return toMeta(row);
+  }
+
+  /** The mirror of this vendor, origin, credentials and mapping, if there is one (it is never made here). */
+  async find(vendor: string, identity: string, mapping: string): Promise<MirrorMeta | null> {
+    const row = await this.conn.reader.selectFrom('mirrors').selectAll().where('vendor', '=', vendor).where('identity', '=', identity).where('mapping', '=', mapping).executeTakeFirst();
+    return row ? toMeta(row) : null;
+  }
+
+  async meta(id: number): Promise<MirrorMeta | null> {
+    const row = await this.conn.reader.selectFrom('mirrors').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toMeta(row) : null;
+  }
+
+  /** Every mirror, or every mirror of one vendor (old copies made with other credentials included). */
+  async list(vendor?: string): Promise<MirrorMeta[]> {
+    let q = this.conn.reader.selectFrom('mirrors').selectAll().orderBy('vendor').orderBy('id');
+    if (vendor !== undefined) q = q.where('vendor', '=', vendor);
+    return (await q.execute()).map(toMeta);
+  }
+
+  /**
+   * Writes one batch: new conversations and changed ones get a new version under a new revision, unchanged
+   * ones are only marked seen. Returns how many changed. With `run`, the batch belongs to that full read and
+   * its checkpoint is saved in the same transaction.
+   */
+  async write(
+    id: number,
+    rows: readonly RowInput[],
+    opts: { now: number; runId?: number; fence?: Fence; meta?: MetaPatch },
+  ): Promise<{ changed: number; added: number }> {
+    return this.conn.db.transaction().execute(async (trx) => {
+      if (opts.fence) await fence(trx, opts.fence);
+      const m = await trx.selectFrom('mirrors').select(['rev', 'synced_at']).where('id', '=', id).executeTakeFirstOrThrow();
+      // The same conversation twice in one batch (offset paging over moving data): the later copy wins.
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const ids = [...byId.keys()];
+      const existing = new Map<string, { hash: string; seen_run: number }>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const found = await trx
+          .selectFrom('mirror_rows')
+          .select(['id', 'hash', 'seen_run'])
+          .where('mirror_id', '=', id)
+          .where('valid_to', '=', CURRENT)
+          .where('id', 'in', ids.slice(i, i + 500))
+          .execute();
+        for (const f of found) existing.set(f.id, f);
+      }
+      const rev = m.rev + 1;
+      const unchanged: string[] = [];
+      const inserts: Insertable<RowsTable>[] = [];
+      let added = 0;
+      for (const r of byId.values()) {
+        const ex = existing.get(r.id);
+        if (ex && ex.hash === r.hash) {
+          unchanged.push(r.id);
+          continue;
+        }
+        if (!ex) added++;
+        inserts.push(rowValues(id, r, rev, opts.runId ?? ex?.seen_run ?? 0, opts.now));
+      }
+      const closing = inserts.filter((r) => existing.has(r.id)).map((r) => r.id);
+      for (let i = 0; i < closing.length; i += 500) {
+        await trx
+          .updateTable('mirror_rows')
+          .set({ valid_to: rev })
+          .where('mirror_id', '=', id)
+          .where('valid_to', '=', CURRENT)
+          .where('id', 'in', closing.slice(i, i + 500))
+          .execute();
+      }
+      // Modest chunks: SQLite allows a limited number of bound values per statement.
+      for (let i = 0; i < inserts.length; i += 25) await trx.insertInto('mirror_rows').values(inserts.slice(i, i + 25)).execute();
+      for (let i = 0; i < unchanged.length; i += 500) {
+        await trx
+          .updateTable('mirror_rows')
+          .set(opts.runId !== undefined ? { seen_at: opts.now, seen_run: opts.runId, missed: 0 } : { seen_at: opts.now })
+          .where('mirror_id', '=', id)
+          .where('valid_to', '=', CURRENT)
+          .where('id', 'in', unchanged.slice(i, i + 500))
+          .execute();
+      }
+      const patch = opts.meta ? metaColumns(opts.meta) : {};
+      if (inserts.length > 0) {
+        const syncedAt = patch.synced_at !== undefined ? patch.synced_at : m.synced_at;
+        await trx.insertInto('mirror_revs').values({ mirror_id: id, rev, at: opts.now, synced_at: syncedAt }).execute();
+        await trx
+          .updateTable('mirrors')
+          .set((eb) => ({ ...patch, rev, rows: eb('rows', '+', added) }))
+          .where('id', '=', id)
+          .execute();
+      } else if (Object.keys(patch).length > 0) {
+        await updateMeta(trx, id, m.rev, patch);
+      }
+      return { changed: inserts.length, added };
+    });
+  }
+
+  /** Updates what the mirror says of itself (marks, checkpoints, pass reports). */
+  async patch(id: number, meta: MetaPatch, fenceBy?: Fence): Promise<void> {
+    await this.conn.db.transaction().execute(async (trx) => {
+      if (fenceBy) await fence(trx, fenceBy);
+      const m = await trx.selectFrom('mirrors').select(['rev']).where('id', '=', id).executeTakeFirstOrThrow();
+      await updateMeta(trx, id, m.rev, metaColumns(meta));
+    });
+  }
+
+  /**
+   * Ends a full read: conversations it did not see (and no other pass saw since it began) are removed. When
+   * the read can't be sure it saw everything (the vendor's total moved, or it saw fewer than the total), a
+   * conversation must be missed by two such reads in a row first, so items shifting between pages are never
+   * taken for deletions. The mirror is then ready, complete as of the read's start.
+   */
+  async finishFull(id: number, run: FullRun, opts: { now: number; sure: boolean; fence?: Fence; meta?: MetaPatch }): Promise<{ deleted: number }> {
+    return this.conn.db.transaction().execute(async (trx) => {
+      if (opts.fence) await fence(trx, opts.fence);
+      const m = await trx.selectFrom('mirrors').select(['rev', 'synced_at']).where('id', '=', id).executeTakeFirstOrThrow();
+      const unseen = (q: ReturnType<typeof trx.updateTable<'mirror_rows'>>) =>
+        q.where('mirror_id', '=', id).where('valid_to', '=', CURRENT).where('seen_run', '<>', run.id).where('seen_at', '<', run.startedAt);
+      const rev = m.rev + 1;
+      if (!opts.sure) await unseen(trx.updateTable('mirror_rows')).set((eb) => ({ missed: eb('missed', '+', 1) })).execute();
+      let gone = unseen(trx.updateTable('mirror_rows')).set({ valid_to: rev });
+      if (!opts.sure) gone = gone.where('missed', '>=', 2);
+      const deleted = Number((await gone.executeTakeFirst()).numUpdatedRows);
+      const synced = Math.max(m.synced_at ?? 0, run.startedAt);
+      const patch = { ...metaColumns(opts.meta ?? {}), ready: 1, run: null, synced_at: synced };
+      if (deleted > 0) {
+        await trx.insertInto('mirror_revs').values({ mirror_id: id, rev, at: opts.now, synced_at: synced }).execute();
+        await trx
+          .updateTable('mirrors')
+          .set((eb) => ({ ...patch, rev, rows: eb('rows', '-', deleted) }))
+          .where('id', '=', id)
+          .execute();
+      } else {
+        await updateMeta(trx, id, m.rev, patch);
+      }
+      return { deleted };
+    });
+  }
+
+  /** At most `limit` conversations after `after` in the order, as of revision `rev`, that match `filters`. */
+  async page(id: number, rev: number, filters: MirrorFilters, orderBy: OrderField, orderDir: OrderDir, after: SortKey | undefined, limit: number): Promise<RowOutput[]> {
+    const col = sortColumn(orderBy, orderDir);
+    let q = this.conn.reader
+      .selectFrom('mirror_rows')
+      .select(['id', 'la_asc', 'cr_asc', 'up_asc', 'lead_id', 'visitor_id', 'user_id', 'doc', 'extra', 'raw'])
+      .where('mirror_id', '=', id);
+    q = applyFilters(asOf(q, rev), filters);
+    if (after) {
+      const key = sortValue(after.time, orderDir);
+      q = q.where(({ eb, refTuple, tuple }) => eb(refTuple(col, 'id'), orderDir === 'asc' ? '>' : '<', tuple(key, after.id)));
+    }
+    const rows = await q.orderBy(col, orderDir).orderBy('id', orderDir).limit(limit).execute();
+    return rows.map((r) => ({
+      id: r.id,
+      la: fromAsc(r.la_asc),
+      cr: fromAsc(r.cr_asc),
+      up: fromAsc(r.up_asc),
+      leadId: r.lead_id,
+      visitorId: r.visitor_id,
+      userId: r.user_id,
+      doc: r.doc,
+      extra: r.extra,
+      raw: r.raw,
+    }));
+  }
+
+  /** How many conversations match `filters` as of revision `rev`. */
+  async count(id: number, rev: number, filters: MirrorFilters): Promise<number> {
+    const q = applyFilters(asOf(this.conn.reader.selectFrom('mirror_rows').where('mirror_id', '=', id), rev), filters);
+    const row = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** The mirror's synced_at while revision `rev` was current (null: unknown, e.g. collected). */
+  async syncedAtRev(id: number, rev: number): Promise<number | null> {
+    const row = await this.conn.reader.selectFrom('mirror_revs').select('synced_at').where('mirror_id', '=', id).where('rev', '=', rev).executeTakeFirst();
+    return row?.synced_at ?? null;
+  }
+
+  /**
+   * Takes (or extends) the lease `name` for `ttlMs` unless another holder's lease is still running. True
+   * when `holder` holds it now. Replicas sharing a Postgres store agree through this row.
+   */
+  async lease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    const got = await this.conn.db
+      .insertInto('mirror_leases')
+      .values({ name, holder, expires_at: now + ttlMs })
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ holder, expires_at: now + ttlMs })
+          .where((eb) => eb.or([eb('mirror_leases.expires_at', '<=', now), eb('mirror_leases.holder', '=', holder)])),
+      )
+      .returning('holder')
+      .executeTakeFirst();
+    return got?.holder === holder;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.conn.db.deleteFrom('mirror_leases').where('name', '=', name).where('holder', '=', holder).execute();
+  }
+
+  /** Who holds a lease and until when (for status), or null. */
+  async leaseHolder(name: string): Promise<{ holder: string; expiresAt: number } | null> {
+    const row = await this.conn.reader.selectFrom('mirror_leases').selectAll().where('name', '=', name).executeTakeFirst();
+    return row ? { holder: row.holder, expiresAt: row.expires_at } : null;
+  }
+
+  /**
+   * Removes versions no cursor can still read: those replaced before the oldest revision that was current
+   * `retainMs` ago (a cursor lives at most that long). Returns the versions removed.
+   */
+  async collect(id: number, now: number, retainMs: number): Promise<number> {
+    return this.conn.db.transaction().execute(async (trx) => {
+      const oldest = await trx
+        .selectFrom('mirror_revs')
+        .select((eb) => eb.fn.max('rev').as('rev'))
+        .where('mirror_id', '=', id)
+        .where('at', '<=', now - retainMs)
+        .executeTakeFirst();
+      const floor = oldest?.rev === null || oldest?.rev === undefined ? null : Number(oldest.rev);
+      if (floor === null) return 0;
+      const res = await trx.deleteFrom('mirror_rows').where('mirror_id', '=', id).where('valid_to', '<=', floor).executeTakeFirst();
+      await trx.deleteFrom('mirror_revs').where('mirror_id', '=', id).where('rev', '<', floor).execute();
+      await trx.updateTable('mirrors').set({ min_rev: floor }).where('id', '=', id).where('min_rev', '<', floor).execute();
+      return Number(res.numDeletedRows);
+    });
+  }
+
+  /** Deletes a mirror and everything it holds. */
+  async drop(id: number): Promise<number> {
+    return this.conn.db.transaction().execute(async (trx) => {
+      const res = await trx.deleteFrom('mirror_rows').where('mirror_id', '=', id).executeTakeFirst();
+      await trx.deleteFrom('mirror_revs').where('mirror_id', '=', id).execute();
+      await trx.deleteFrom('mirrors').where('id', '=', id).execute();
+      return Number(res.numDeletedRows);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.conn.close();
+  }
+}
+
+/** What a pass may change of the mirror's own row. */
+export interface MetaPatch {
+  syncedAt?: number;
+  hwmUpdated?: number | null;
+  hwmCreated?: number | null;
+  runs?: number;
+  run?: FullRun | null;
+  lastFull?: PassReport;
+  lastPass?: PassReport;
+  nextSyncAt?: number | null;
+}
+
+function metaColumns(p: MetaPatch): Updateable<MirrorsTable> {
+  const out: Updateable<MirrorsTable> = {};
+  if (p.syncedAt !== undefined) out.synced_at = p.syncedAt;
+  if (p.hwmUpdated !== undefined) out.hwm_updated = p.hwmUpdated;
+  if (p.hwmCreated !== undefined) out.hwm_created = p.hwmCreated;
+  if (p.runs !== undefined) out.runs = p.runs;
+  if (p.run !== undefined) out.run = p.run === null ? null : JSON.stringify(p.run);
+  if (p.lastFull !== undefined) out.last_full = JSON.stringify(p.lastFull);
+  if (p.lastPass !== undefined) out.last_pass = JSON.stringify(p.lastPass);
+  if (p.nextSyncAt !== undefined) out.next_sync_at = p.nextSyncAt;
+  return out;
+}
+
+/** Updates the mirror's row; a new synced_at is also recorded for the current revision (what cursors read). */
+async function updateMeta(trx: Transaction<MirrorDatabase>, id: number, rev: number, patch: Updateable<MirrorsTable>): Promise<void> {
+  if (Object.keys(patch).length === 0) return;
+  await trx.updateTable('mirrors').set(patch).where('id', '=', id).execute();
+  if (patch.synced_at !== undefined) {
+    await trx.updateTable('mirror_revs').set({ synced_at: patch.synced_at as number }).where('mirror_id', '=', id).where('rev', '=', rev).execute();
+  }
+}
+
+async function fence(trx: Transaction<MirrorDatabase>, f: Fence): Promise<void> {
+  const res = await trx
+    .updateTable('mirror_leases')
+    .set({ expires_at: sql<number>`expires_at` })
+    .where('name', '=', f.lease)
+    .where('holder', '=', f.holder)
+    .where('expires_at', '>', f.now)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) throw new LeaseLost(`the sync lease ${f.lease} is no longer held by this replica`);
+}
+
+function rowValues(mirrorId: number, r: RowInput, rev: number, seenRun: number, now: number): Insertable<RowsTable> {
+  const { createdAt, updatedAt, lastActivityAt } = r.times;
+  return {
+    mirror_id: mirrorId,
+    id: r.id,
+    valid_from: rev,
+    valid_to: CURRENT,
+    la_asc: sortValue(lastActivityAt, 'asc'),
+    la_desc: sortValue(lastActivityAt, 'desc'),
+    cr_asc: sortValue(createdAt, 'asc'),
+    cr_desc: sortValue(createdAt, 'desc'),
+    up_asc: sortValue(updatedAt, 'asc'),
+    up_desc: sortValue(updatedAt, 'desc'),
+    status: r.status,
+    channel: r.channel,
+    agent_id: r.agentId,
+    lead_id: r.leadId,
+    visitor_id: r.visitorId,
+    user_id: r.userId,
+    search: r.search,
+    doc: r.doc,
+    extra: r.extra,
+    raw: r.raw,
+    hash: r.hash,
+    seen_run: seenRun,
+    seen_at: now,
+    missed: 0,
+  };
+}
+
+type RowQuery<O> = SelectQueryBuilder<MirrorDatabase, 'mirror_rows', O>;
+
+/** The versions current at revision `rev`. */
+function asOf<O>(q: RowQuery<O>, rev: number): RowQuery<O> {
+  return q.where('valid_from', '<=', rev).where('valid_to', '>', rev);
+}
+
+/** The API's filter semantics over the stored columns (see plan/local-filter.ts for the same, live). */
+function applyFilters<O>(q: RowQuery<O>, f: MirrorFilters): RowQuery<O> {
+  if (f.status !== undefined) q = q.where('status', '=', f.status);
+  if (f.channel !== undefined) q = q.where('channel', '=', f.channel);
+  if (f.agentId !== undefined) q = q.where('agent_id', '=', f.agentId);
+  if (f.leadId !== undefined) q = q.where('lead_id', '=', f.leadId.toLowerCase());
+  if (f.visitorId !== undefined) q = q.where('visitor_id', '=', f.visitorId.toLowerCase());
+  if (f.userId !== undefined) q = q.where('user_id', '=', f.userId.toLowerCase());
+  if (f.search !== undefined) {
+    const pattern = `%${f.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where(sql<boolean>`${sql.ref('search')} like ${pattern} escape '\\'`);
+  }
+  // A missing instant is stored as the sentinel that fails each bound: after → the desc key, before → the asc key.
+  if (f.createdAfter !== undefined) q = q.where('cr_desc', '>=', f.createdAfter);
+  if (f.createdBefore !== undefined) q = q.where('cr_asc', '<', f.createdBefore);
+  if (f.updatedAfter !== undefined) q = q.where('up_desc', '>=', f.updatedAfter);
+  if (f.updatedBefore !== undefined) q = q.where('up_asc', '<', f.updatedBefore);
+  return q;
+}
+
+function toMeta(r: Selectable<MirrorsTable>): MirrorMeta {
+  const json = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
+  return {
+    id: Number(r.id),
+    vendor: r.vendor,
+    identity: r.identity,
+    mapping: r.mapping,
+    origin: r.origin,
+    createdAt: r.created_at,
+    ready: Number(r.ready) === 1,
+    rev: r.rev,
+    minRev: r.min_rev,
+    rows: r.rows,
+    syncedAt: r.synced_at,
+    hwmUpdated: r.hwm_updated,
+    hwmCreated: r.hwm_created,
+    runs: r.runs,
+    run: json<FullRun>(r.run),
+    lastFull: json<PassReport>(r.last_full),
+    lastPass: json<PassReport>(r.last_pass),
+    nextSyncAt: r.next_sync_at,
+  };
+}
+

@@ -1,0 +1,91 @@
+/**
+ * One vendor's calls for one gateway request, sharing one deadline: each page asked through the upstream
+ * stack, read with the vendor's dialect and mapped once. The live sources drive it.
+ */
+import type { PageFacts, Token } from '../dialect/paging.js';
+import type { CompiledVendor } from '../dialect/vendor.js';
+import type { MapOptions } from '../dialect/fields.js';
+import type { Item } from '../model/conversation.js';
+import type { Clock } from '../state/clock.js';
+import { UpstreamError, type Upstream } from '../upstream/client.js';
+import { emptyStats, type SourceStats } from './source.js';
+import type { TotalHints } from './live-whole.js';
+
+export interface FetchContext {
+  upstream: Upstream;
+  /** The caller's signal: aborting it aborts every vendor call. */
+  signal: AbortSignal;
+  requestId: string;
+  map: MapOptions;
+  clock: Clock;
+  /** Totals seen before, so whole reads can ask for every page at once. */
+  hints?: TotalHints;
+}
+
+/** One vendor page as fetched and mapped: null entries are items that could not be mapped. */
+export interface SourcePage {
+  token: Token;
+  size: number;
+  /** Raw items at the head of this page that an earlier page of ours already consumed. */
+  skip: number;
+  entries: (Item | null)[];
+}
+
+export interface Fetched {
+  page: SourcePage;
+  facts: PageFacts;
+}
+
+export class VendorFetcher {
+  readonly stats: SourceStats = emptyStats();
+  private readonly deadline: AbortSignal;
+  private readonly deadlineAt: number;
+  private readonly signal: AbortSignal;
+
+  /** Identifies this vendor and query (paging aside), for total hints. */
+  readonly hintKey: string;
+
+  constructor(
+    readonly vendor: CompiledVendor,
+    private readonly params: readonly [string, string][],
+    private readonly ctx: FetchContext,
+  ) {
+    this.hintKey = `${vendor.name} ${vendor.origin} ${new URLSearchParams([...params]).toString()}`;
+    this.deadline = AbortSignal.timeout(vendor.timeoutMs);
+    this.deadlineAt = ctx.clock.now() + vendor.timeoutMs;
+    this.signal = AbortSignal.any([ctx.signal, this.deadline]);
+  }
+
+  async fetch(token: Token, size: number, skip: number): Promise<Fetched> {
+    const v = this.vendor;
+    const req = v.buildRequest(this.params, token, size);
+    const started = performance.now();
+    this.stats.calls++;
+    try {
+      const res = await this.ctx.upstream.get(v, req, {
+        signal: this.signal,
+        deadline: this.deadlineAt,
+        onRetry: () => void this.stats.retries++,
+        onWait: (ms) => void (this.stats.waitedMs += ms),
+        timedOut: () => this.deadline.aborted,
+        timeoutMs: v.timeoutMs,
+        requestId: this.ctx.requestId,
+      });
+      const page = v.readPage(res);
+      if (!('items' in page)) throw new UpstreamError(page);
+      this.stats.fetched += page.items.length;
+      if (this.stats.vendorTotal === null) this.stats.vendorTotal = page.facts.total;
+      const entries = page.items.map((raw) => {
+        const r = v.mapItem(raw, this.ctx.map);
+        if ('drop' in r) {
+          this.stats.dropped++;
+          return null;
+        }
+        return r;
+      });
+      return { page: { token, size, skip, entries }, facts: page.facts };
+    } finally {
+      this.stats.latencyMs += performance.now() - started;
+    }
+  }
+}

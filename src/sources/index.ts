@@ -1,0 +1,40 @@
+/** Opens the source a vendor's plan names: live lazy, live whole, or its mirror. */
+import { failure } from '../dialect/errors.js';
+import type { CompiledVendor } from '../dialect/vendor.js';
+import type { VendorFailure } from '../errors/gateway-error.js';
+import type { Query } from '../model/query.js';
+import type { VendorPlan } from '../plan/plan.js';
+import type { Clock } from '../state/clock.js';
+import { UpstreamError } from '../upstream/client.js';
+import type { FetchContext } from './fetcher.js';
+import { liveLazySource, OrderViolation } from './live-lazy.js';
+import { liveWholeSource } from './live-whole.js';
+import { mirrorSource, type MirrorView } from './mirror.js';
+import type { Source } from './source.js';
+
+export interface SourceContext extends FetchContext {
+  clock: Clock;
+}
+
+export function openSource(p: VendorPlan, v: CompiledVendor, q: Query, ctx: SourceContext, mirror?: MirrorView): Source {
+  if (p.mode === 'mirror') {
+    if (!mirror) throw new Error(`plan for ${v.name} reads a mirror that was not given`);
+    return mirrorSource(p, v, q, mirror, ctx.clock);
+  }
+  const source = p.mode === 'ordered' ? liveLazySource(p, v, q, ctx) : liveWholeSource(p, v, q, ctx);
+  return p.mirrorNote ? { ...source, stream: source.stream, note: `${p.mirrorNote}: read live` } : source;
+}
+
+export function toFailure(cause: unknown, v: CompiledVendor, kind: Source['kind']): VendorFailure {
+  if (cause instanceof UpstreamError) return cause.failure;
+  if (cause instanceof OrderViolation) return failure('UPSTREAM_INVALID_RESPONSE', `${cause.message}; the configured order can't be trusted`);
+  const message = (cause as Error)?.message ?? String(cause);
+  if (kind === 'mirror') return failure('UPSTREAM_UNAVAILABLE', `the mirror of ${v.name} can't be read: ${message}`);
+  return failure('UPSTREAM_ERROR', `unexpected failure reading ${v.name}: ${message}`);
+}
+
+export type { Source, SourceKind, SourceStats, OrderedStream, Freshness, Snapshot } from './source.js';
+export type { FetchContext } from './fetcher.js';
+export { totalHints, type TotalHints } from './live-whole.js';
+export { mirrorCounts, type MirrorView, type MirrorCounts } from './mirror.js';
+export { lazyWant, firstPageSize } from './live-lazy.js';
