@@ -25,6 +25,7 @@ import { REQUEST_ID_HEADERS } from './openapi/responses.js';
 import type { SourceReport } from './conversations/list.js';
 import type { VendorFailure } from './errors/gateway-error.js';
 import type { StateStore } from './state/store.js';
+import type { Mirrors } from './mirror/mirrors.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -43,6 +44,8 @@ export interface AppDeps extends ListDeps {
   metrics?: GatewayMetrics;
   /** Last success and error per vendor, for /vendors; pass one made once to keep it across reloads. */
   health?: VendorHealthTracker;
+  /** The mirrors (their catalog serves pages; their status feeds /vendors, /readyz and /metrics). */
+  mirrors?: Mirrors;
 }
 
 /** A caller's X-Request-Id is kept when it is short and plain; otherwise we make one. */
@@ -55,7 +58,7 @@ export function createApp(deps: AppDeps) {
   }
   const app = new OpenAPIHono<AppEnv>();
   const metrics = deps.metrics ?? createMetrics();
-  metrics.bind({ vendors: deps.vendors, store: deps.store, upstream: deps.upstream });
+  metrics.bind({ vendors: deps.vendors, store: deps.store, upstream: deps.upstream, ...(deps.mirrors ? { mirrors: deps.mirrors } : {}) });
 
   // First, so it times and counts every answer, refusals included.
   app.use(httpMetrics(metrics));
@@ -92,11 +95,14 @@ export function createApp(deps: AppDeps) {
   for (const path of ['/vendors/*']) app.use(path, auth, rateLimit);
 
   app.openapi(healthzRoute, (c) => c.json({ status: 'ok' as const }, 200));
-  app.openapi(readyzRoute, (c) => {
+  app.openapi(readyzRoute, async (c) => {
     const ready = deps.ready?.() ?? true;
     // Redis being away doesn't make a replica unready: it serves on local state (stateStore says so).
     const stateStore = deps.store.mode?.() ?? 'memory';
-    return ready ? c.json({ status: 'ready' as const, stateStore }, 200) : c.json({ status: 'not ready' as const, stateStore }, 503);
+    // Nor does a warming mirror: its vendor is read live meanwhile. The states are shown for operators.
+    const statuses = deps.mirrors ? await deps.mirrors.status().catch(() => null) : null;
+    const mirrors = statuses ? { mirrors: Object.fromEntries([...statuses].map(([v, s]) => [v, s.state])) } : {};
+    return ready ? c.json({ status: 'ready' as const, stateStore, ...mirrors }, 200) : c.json({ status: 'not ready' as const, stateStore, ...mirrors }, 503);
   });
   // Open like /healthz and outside the client limits: Prometheus scrapes it. Restrict it at the network.
   // Described, not validated: its body is Prometheus text.
@@ -115,7 +121,7 @@ export function createApp(deps: AppDeps) {
     },
   };
   app.route('/', conversationRoutes(deps.gateway, { ...deps, upstream: metrics.instrument(deps.upstream) }, observer));
-  app.route('/', vendorRoutes({ vendors: deps.vendors, store: deps.store, clock: deps.clock, health }));
+  app.route('/', vendorRoutes({ vendors: deps.vendors, store: deps.store, clock: deps.clock, health, ...(deps.mirrors ? { mirrors: deps.mirrors } : {}) }));
   // The contract of every route above, and a reference page over it (both open, like /healthz).
   serveOpenApi(app);
   serveDocs(app);

@@ -18,6 +18,15 @@ const envSchema = z.object({
   STATE_STORE_PREFIX: z.string().default('switchboard:'),
   /** Longest wait for one Redis operation before falling back to in-memory state (ms). */
   STATE_STORE_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** on: vendors whose YAML says `mirror:` are served from an incremental local copy where they can't order or filter for us. */
+  MIRRORS: z.enum(['on', 'off']).default('on'),
+  /** Where mirrors live: `sqlite` (a file in DATA_DIR), `sqlite::memory:`, `sqlite:/path/file.db`, or `postgres://…` (shared by replicas). */
+  MIRROR_STORE: z
+    .string()
+    .default('sqlite')
+    .refine((v) => /^sqlite(:.+)?$/.test(v) || /^postgres(ql)?:\/\//.test(v), 'must be sqlite, sqlite::memory:, sqlite:<file> or a postgres:// URL'),
+  /** The folder for the SQLite mirror (created with mode 0700; the file is 0600). */
+  DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** json (one line per event, for machines) or pretty (for a person at a terminal). */
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),

@@ -3,6 +3,7 @@
  * embedded simulators for vendors without a base URL, and builds the app. Used by server.ts and tests.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Fault, SimulatorModule, Simulator } from '../sim/kit.js';
 import { credentialsOf, startSimulator } from '../sim/kit.js';
 import { createApp, type App, type Logger } from './app.js';
@@ -19,6 +20,9 @@ import { VendorHealthTracker } from './ops/vendor-health.js';
 import { createUpstream, type Upstream } from './upstream/index.js';
 import { systemClock, type Clock } from './state/clock.js';
 import { memoryStore, type StateStore } from './state/store.js';
+import { openMirrorDb } from './mirror/store/connect.js';
+import { MirrorStore } from './mirror/store/mirror-store.js';
+import { createMirrors, type Mirrors } from './mirror/mirrors.js';
 
 export interface GatewayOptions {
   configDir: string;
@@ -38,6 +42,11 @@ export interface GatewayOptions {
   clock?: Clock;
   /** False while draining: /readyz answers 503. */
   ready?: () => boolean;
+  /**
+   * Mirrors for the vendors whose YAML asks for one: where they live (`sqlite`, `sqlite::memory:`,
+   * `sqlite:<file>`, `postgres://…`) and the data folder. Omit to read every vendor live.
+   */
+  mirrors?: { store: string; dataDir: string; leaseMs?: number };
 }
 
 export interface Gateway {
@@ -51,6 +60,8 @@ export interface Gateway {
   readonly upstream: Upstream;
   /** Embedded simulators by vendor name. */
   readonly simulators: Map<string, Simulator>;
+  /** The mirrors, when on. */
+  readonly mirrors: Mirrors | undefined;
   /**
    * Reads the config folder again. A valid config serves new requests from now on (in-flight ones finish
    * on the old one); an invalid one is refused with its problems and the old config keeps serving.
@@ -75,7 +86,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   // Counters and vendor health survive reloads: each new app is bound to the same ones.
   const metrics = createMetrics();
   const health = new VendorHealthTracker();
-  let upstream: Upstream | undefined;
+  let upstream: ReturnType<typeof createUpstream> | undefined;
+  let mirrors: Mirrors | undefined;
   let secret = opts.cursorSecret;
   if (!secret) {
     secret = randomBytes(32).toString('base64url');
@@ -105,8 +117,23 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     for (const v of config.vendors) if (!v.enabled && v.baseUrl === '') v.baseUrl = 'http://disabled.invalid';
     const vendors = compileVendors(config);
     upstream ??= createUpstream({ store, clock, cacheMaxBytes: config.gateway.upstream.cacheMaxBytes });
+    if (opts.mirrors && !mirrors && vendors.some((v) => v.mirror?.enabled)) {
+      const db = await openMirrorDb(opts.mirrors.store, opts.mirrors.dataDir);
+      opts.logger.info({ store: db.where, dialect: db.dialect }, 'mirror store open');
+      mirrors = createMirrors({
+        store: new MirrorStore(db),
+        upstream: upstream.direct,
+        clock,
+        logger: opts.logger,
+        holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+        retainMs: config.gateway.cursor.ttlSeconds * 1000,
+        onPass: (vendor, report) => metrics.observeSync(vendor, report),
+        ...(opts.mirrors.leaseMs ? { leaseMs: opts.mirrors.leaseMs } : {}),
+      });
+    }
+    await mirrors?.reload(vendors);
     const cursors = createCursorCodec(secret, config.gateway.cursor.ttlSeconds);
-    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock, hints, metrics, health, ...(opts.ready ? { ready: opts.ready } : {}) });
+    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock, hints, metrics, health, ...(mirrors ? { mirrors } : {}), ...(opts.ready ? { ready: opts.ready } : {}) });
     return { app, config, vendors };
   };
 
@@ -132,6 +159,9 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     },
     upstream: up,
     simulators,
+    get mirrors() {
+      return mirrors;
+    },
     async reload() {
       try {
         current = await assemble();
@@ -147,6 +177,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
       return { ok: true, vendors: names };
     },
     async close() {
+      await mirrors?.close();
       await up.close();
       await Promise.all([...simulators.values()].map((s) => s.close()));
     },

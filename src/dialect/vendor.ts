@@ -9,7 +9,7 @@ import { FILTER_NAMES, TIME_FILTERS, type FilterName, type OrderDir, type OrderF
 import { compileErrors, failure, headerOf, tryParseJson, type ErrorMapper, type RawResponse } from './errors.js';
 import { compileFields, DialectError, type ItemMapper } from './fields.js';
 import { compilePaging, type PageFacts, type Paging, type Token } from './paging.js';
-import { compilePath, compilePaths, type Getter } from './path.js';
+import { compilePath, compilePaths, parsePath, type Getter } from './path.js';
 import { formatTimeParam } from './time.js';
 import { compileMirror, type MirrorSpec } from '../mirror/strategy.js';
 
@@ -74,6 +74,11 @@ export interface CompiledVendor {
   readonly secrets: readonly string[];
   /** How its local copy is kept and served; null for a vendor read live only. */
   readonly mirror: MirrorSpec | null;
+  /**
+   * Where the items sit as plain keys (`[]` for a bare array), when a 2xx body holds nothing else we must
+   * check (no errorWhen): such a body can be parsed as a stream. Null otherwise.
+   */
+  readonly itemKeys: readonly string[] | null;
 }
 
 /** Replaces every occurrence of a secret (and its URL-encoded form) with a marker. */
@@ -172,12 +177,15 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
   const errorProbe: Getter | null = errorWhen ? compilePath(errorWhen.path) : null;
 
   const timeoutMs = v.timeoutMs ?? g.upstream.timeoutMs;
-  const mirror = compileMirror(v, { filters, order: order ? order.fields : null, paging, origin: base ? base.origin : '', headers, fixed, hasMessagesInclude: messagesParams.length > 0 }, timeoutMs);
+  const steps = parsePath(v.response.items);
+  const itemKeys = !v.response.errorWhen && steps.every((s) => s.kind === 'key') ? steps.map((s) => (s as { key: string }).key) : null;
+  const mirror = compileMirror(v, { filters, order: order ? order.fields : null, paging, origin: base ? base.origin : '', headers, fixed, hasMessagesInclude: messagesParams.length > 0, streamable: itemKeys !== null }, timeoutMs);
 
   return {
     name: v.name,
     enabled: v.enabled,
     mirror,
+    itemKeys,
     origin: base ? base.origin : '',
     timeoutMs,
     connections: v.connections ?? g.upstream.connections,

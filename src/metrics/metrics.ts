@@ -12,12 +12,16 @@ import type { CacheStats } from '../upstream/cache.js';
 import type { Upstream } from '../upstream/client.js';
 import { breakerKey } from '../upstream/guard.js';
 import { processRegistry } from './process.js';
+import type { MirrorState, MirrorStatus } from '../mirror/mirrors.js';
+import type { PassReport } from '../mirror/store/mirror-store.js';
 
 /** What the scrape-time metrics read; the newest app's (a config reload binds its own). */
 export interface ScrapeSources {
   vendors: readonly { name: string }[];
   store: Pick<StateStore, 'breaker' | 'mode' | 'fallbacks'>;
   upstream: Upstream;
+  /** Mirror rows, lag and state, read at scrape time. */
+  mirrors?: { status(): Promise<Map<string, MirrorStatus>> };
 }
 
 export interface HttpLabels {
@@ -34,6 +38,8 @@ export interface GatewayMetrics {
   observeSources(sources: readonly SourceReport[]): void;
   /** A /conversations request every included vendor failed: only their codes are known. */
   observeFailures(errors: readonly { vendor: string; code: string }[]): void;
+  /** One mirror sync pass (full, incremental or head), done or failed. */
+  observeSync(vendor: string, report: PassReport): void;
   /** The same upstream, telling the metrics of each wait for an outbound token. */
   instrument(upstream: Upstream): Upstream;
   bind(sources: ScrapeSources): void;
@@ -42,6 +48,7 @@ export interface GatewayMetrics {
 }
 
 export const BREAKER_STATE: Record<BreakerRecord['state'], number> = { closed: 0, 'half-open': 1, open: 2 };
+export const MIRROR_STATE: Record<MirrorState, number> = { warming: 0, ready: 1, stale: 2, error: 3 };
 
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
@@ -132,9 +139,50 @@ export function createMetrics(): GatewayMetrics {
     },
   });
 
+  const syncPasses = new Counter({
+    name: 'switchboard_mirror_sync_total',
+    help: 'Mirror sync passes, by vendor, kind (full, incremental, head) and outcome (ok, or the unified error code).',
+    labelNames: ['vendor', 'kind', 'outcome'] as const,
+    registers,
+  });
+  const syncDuration = new Histogram({
+    name: 'switchboard_mirror_sync_duration_seconds',
+    help: 'Time a mirror sync pass took, waits for the outbound budget included, by vendor and kind.',
+    labelNames: ['vendor', 'kind'] as const,
+    buckets: [0.05, 0.25, 1, 5, 15, 60, 300, 900, 3600],
+    registers,
+  });
+  const syncCalls = perVendor('switchboard_mirror_sync_calls_total', 'Vendor calls made by mirror syncs.');
+  const syncItems = perVendor('switchboard_mirror_sync_items_total', 'Items mirror syncs received from a vendor.');
+  const mirrorGauge = (name: string, help: string, value: (s: MirrorStatus) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['vendor'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        const statuses = await bound?.mirrors?.status().catch(() => undefined);
+        for (const [vendor, s] of statuses ?? []) {
+          const v = value(s);
+          if (v !== null) this.set({ vendor }, v);
+        }
+      },
+    });
+  mirrorGauge('switchboard_mirror_rows', "Conversations in a vendor's mirror.", (s) => s.rows);
+  mirrorGauge('switchboard_mirror_lag_seconds', "How long ago a vendor's mirror was last known complete (absent while warming).", (s) => (s.lagMs === null ? null : s.lagMs / 1000));
+  mirrorGauge('switchboard_mirror_state', "A vendor's mirror: 0 warming, 1 ready, 2 stale (lag over mirror.maxLagMs), 3 error (its last pass failed).", (s) => MIRROR_STATE[s.state]);
+
   return {
     registry,
     contentType: registry.contentType,
+    observeSync(vendor, report) {
+      const kind = report.kind;
+      syncPasses.inc({ vendor, kind, outcome: report.error?.code ?? 'ok' });
+      syncDuration.observe({ vendor, kind }, report.durationMs / 1000);
+      syncCalls.inc({ vendor }, report.calls);
+      syncItems.inc({ vendor }, report.items);
+    },
     observeRequest(labels, seconds) {
       const l = { route: labels.route, method: labels.method, status: String(labels.status) };
       httpRequests.inc(l);

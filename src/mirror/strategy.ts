@@ -61,6 +61,8 @@ interface Capabilities {
   headers: Readonly<Record<string, string>>;
   fixed: readonly [string, string][];
   hasMessagesInclude: boolean;
+  /** The items can be parsed out of a body as it streams. */
+  streamable: boolean;
 }
 
 const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('base64url');
@@ -115,7 +117,7 @@ export function compileMirror(v: VendorConfig, c: Capabilities, timeoutMs: numbe
     serve: m.serve,
     reserve: m.reserve,
     batchSize: m.batchSize,
-    streamed: c.paging.style === 'none',
+    streamed: c.paging.style === 'none' && c.streamable,
     identity: hash({ vendor: v.name, origin: c.origin, path: v.path, credentials: credentialHeaders(c.headers), fixed: c.fixed }),
     mapping: hash({ response: v.response, include: withMessages ? v.request.include : {}, keepRaw: m.keepRaw }),
     describe:

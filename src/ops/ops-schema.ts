@@ -24,6 +24,30 @@ export const VendorCapabilitiesSchema = z
   })
   .openapi('VendorCapabilities');
 
+export const MirrorStateSchema = z.enum(['warming', 'ready', 'stale', 'error']);
+
+export const MirrorStatusSchema = z
+  .strictObject({
+    state: MirrorStateSchema.openapi({ description: 'warming: no full read completed yet (the vendor is read live); ready; stale: lagMs over mirror.maxLagMs (still served); error: the last pass failed.' }),
+    strategy: z.string().openapi({ example: 'incremental (updatedAfter filter) every 30 s, full read every 1 h' }),
+    rows: z.number().int().openapi({ description: 'Conversations in the copy.', example: 20000 }),
+    syncedAt: z.string().nullable().openapi({ format: 'date-time', description: 'The copy is complete as of this instant.' }),
+    lagMs: z.number().int().nullable(),
+    lastSync: z
+      .strictObject({
+        kind: z.enum(['full', 'incremental', 'head']),
+        startedAt: z.string().openapi({ format: 'date-time' }),
+        durationMs: z.number().int(),
+        calls: z.number().int(),
+        items: z.number().int(),
+        error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+      })
+      .nullable(),
+    nextSyncAt: z.string().nullable().openapi({ format: 'date-time' }),
+    syncing: z.boolean().openapi({ description: "This replica holds the vendor's sync lease (else another replica syncs it)." }),
+  })
+  .openapi('MirrorStatus', { description: "A vendor's incremental local copy." });
+
 export const VendorStatusSchema = z
   .object({
     name: z.string().openapi({ example: 'acme' }),
@@ -44,6 +68,7 @@ export const VendorStatusSchema = z
         .object({ at: z.string().openapi({ format: 'date-time' }), code: z.string(), message: z.string(), upstreamStatus: z.number().int().nullable() })
         .nullable(),
     }),
+    mirror: MirrorStatusSchema.nullable().openapi({ description: 'null: read live only.' }),
   })
   .openapi('VendorStatus', { description: "A configured vendor: what its config lets the gateway do and how it is doing (this process's view)." });
 
@@ -55,6 +80,7 @@ export const HealthSchema = z.strictObject({ status: z.literal('ok') }).openapi(
 export const ReadinessSchema = z
   .object({
     status: z.enum(['ready', 'not ready']),
+    mirrors: z.record(z.string(), MirrorStateSchema).optional().openapi({ description: 'Each mirrored vendor\'s mirror state; a warming mirror does not make the replica unready (its vendor is read live).' }),
     stateStore: z.enum(['memory', 'redis', 'fallback:memory']).optional().openapi({
       description: 'Where rate-limit, 429 and breaker state lives: this process (memory), shared Redis, or this process because Redis is unreachable (fallback:memory; still ready).',
     }),

@@ -11,6 +11,7 @@ import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
 import { blockKey, breakerKey } from '../upstream/guard.js';
 import type { VendorHealthTracker } from './vendor-health.js';
+import type { Mirrors } from '../mirror/mirrors.js';
 import { API_KEY_SECURITY, problemResponses, REQUEST_ID_HEADERS } from '../openapi/responses.js';
 import { VendorListSchema, type VendorCapabilitiesSchema } from './ops-schema.js';
 
@@ -19,6 +20,7 @@ export interface VendorsDeps {
   store: StateStore;
   clock: Clock;
   health: VendorHealthTracker;
+  mirrors?: Mirrors;
 }
 
 type FilterCapability = 'pushed' | 'pushed, re-checked here' | 'here' | 'constant' | 'unsupported';
@@ -61,6 +63,7 @@ const route = createRoute({
 export function vendorRoutes(deps: VendorsDeps) {
   return new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
     const now = deps.clock.now();
+    const mirrors = deps.mirrors ? await deps.mirrors.status() : new Map();
     const data = await Promise.all(
       deps.vendors.map(async (v): Promise<z.infer<typeof VendorListSchema>['data'][number]> => {
         const breaker = await deps.store.breaker(breakerKey(v.name));
@@ -80,6 +83,7 @@ export function vendorRoutes(deps: VendorsDeps) {
             rateLimitedUntil: blocked !== null && blocked > now ? new Date(blocked).toISOString() : null,
             ...deps.health.get(v.name),
           },
+          mirror: mirrors.get(v.name) ?? null,
         };
       }),
     );

@@ -157,7 +157,8 @@ async function consume(
   } catch (e) {
     body.destroy();
     if (streamError !== undefined) throw streamError;
-    throw e instanceof ConsumerError ? e : new ConsumerError(e);
+    // The consumer may name the vendor's own fault (a body that isn't the JSON it promised): kept as is.
+    throw e instanceof ConsumerError || e instanceof UpstreamError ? e : new ConsumerError(e);
   }
 }
 

@@ -13,7 +13,9 @@ import { withRetry } from './retry.js';
 export function createUpstream(deps: { store: StateStore; clock: Clock; cacheMaxBytes?: number; transport?: Upstream }) {
   const transport = deps.transport ?? createTransport();
   const guarded = withBreaker(withRetry(withRateLimits(transport, deps.store, deps.clock), deps.clock), deps.store, deps.clock);
-  return withCache(guarded, deps.clock, { maxBytes: deps.cacheMaxBytes ?? 64 * 1024 * 1024, ...(deps.store.blobs ? { shared: deps.store.blobs } : {}) });
+  const cached = withCache(guarded, deps.clock, { maxBytes: deps.cacheMaxBytes ?? 64 * 1024 * 1024, ...(deps.store.blobs ? { shared: deps.store.blobs } : {}) });
+  // The mirror sync's pages are its own: it calls below the cache (budget, 429 memory, breaker and retry still apply).
+  return Object.assign(cached, { direct: guarded });
 }
 
 export { UpstreamError, type Upstream, type CallOptions } from './client.js';

@@ -20,6 +20,8 @@ export interface PassReport {
   changed: number;
   /** Conversations removed (full reads only). */
   deleted?: number;
+  /** A full read that went on from where an earlier attempt stopped. */
+  resumed?: boolean;
   error: { code: string; message: string } | null;
 }
 
@@ -29,6 +31,8 @@ export interface FullRun {
   startedAt: number;
   /** The next page to ask for (undefined: the first). */
   token?: string | number | null;
+  /** Every page was read; only the reconcile is left. */
+  done?: boolean;
   /** Distinct items written so far in this run. */
   seen: number;
   /** The vendor's total on the first page and the latest one, when it gives one. */
@@ -174,7 +178,7 @@ export class MirrorStore {
   ): Promise<{ changed: number; added: number }> {
     return this.conn.db.transaction().execute(async (trx) => {
       if (opts.fence) await fence(trx, opts.fence);
-      const m = await trx.selectFrom('mirrors').select(['rev', 'synced_at']).where('id', '=', id).executeTakeFirstOrThrow();
+      const m = await current(trx, id, this.conn.dialect);
       // The same conversation twice in one batch (offset paging over moving data): the later copy wins.
       const byId = new Map(rows.map((r) => [r.id, r]));
       const ids = [...byId.keys()];
@@ -223,9 +227,9 @@ export class MirrorStore {
           .where('id', 'in', unchanged.slice(i, i + 500))
           .execute();
       }
-      const patch = opts.meta ? metaColumns(opts.meta) : {};
+      const patch = metaColumns(opts.meta ?? {}, m);
       if (inserts.length > 0) {
-        const syncedAt = patch.synced_at !== undefined ? patch.synced_at : m.synced_at;
+        const syncedAt = patch.synced_at ?? m.synced_at;
         await trx.insertInto('mirror_revs').values({ mirror_id: id, rev, at: opts.now, synced_at: syncedAt }).execute();
         await trx
           .updateTable('mirrors')
@@ -243,32 +247,46 @@ export class MirrorStore {
   async patch(id: number, meta: MetaPatch, fenceBy?: Fence): Promise<void> {
     await this.conn.db.transaction().execute(async (trx) => {
       if (fenceBy) await fence(trx, fenceBy);
-      const m = await trx.selectFrom('mirrors').select(['rev']).where('id', '=', id).executeTakeFirstOrThrow();
-      await updateMeta(trx, id, m.rev, metaColumns(meta));
+      const m = await current(trx, id, this.conn.dialect);
+      await updateMeta(trx, id, m.rev, metaColumns(meta, m));
     });
   }
 
   /**
-   * Ends a full read: conversations it did not see (and no other pass saw since it began) are removed. When
-   * the read can't be sure it saw everything (the vendor's total moved, or it saw fewer than the total), a
-   * conversation must be missed by two such reads in a row first, so items shifting between pages are never
-   * taken for deletions. The mirror is then ready, complete as of the read's start.
+   * Ends a full read: conversations it did not see (and no other pass saw since it began) are removed. It is
+   * sure it saw everything when it read one body (`snapshot`), or when the vendor's total held still and it
+   * saw exactly that many (`expected`). Otherwise, and when it would remove most of the copy at once (more
+   * likely a vendor's bad answer than a mass deletion), a conversation must be missed by two reads in a row
+   * first, so items shifting between pages are never taken for deletions. The mirror is then ready,
+   * complete as of the read's start.
    */
-  async finishFull(id: number, run: FullRun, opts: { now: number; sure: boolean; fence?: Fence; meta?: MetaPatch }): Promise<{ deleted: number }> {
+  async finishFull(
+    id: number,
+    run: FullRun,
+    opts: { now: number; snapshot?: boolean; expected?: number | null; fence?: Fence; meta?: MetaPatch },
+  ): Promise<{ deleted: number; sure: boolean }> {
     return this.conn.db.transaction().execute(async (trx) => {
       if (opts.fence) await fence(trx, opts.fence);
-      const m = await trx.selectFrom('mirrors').select(['rev', 'synced_at']).where('id', '=', id).executeTakeFirstOrThrow();
+      const m = await current(trx, id, this.conn.dialect);
+      const currentRows = () => trx.selectFrom('mirror_rows').where('mirror_id', '=', id).where('valid_to', '=', CURRENT);
+      const countOf = async (q: ReturnType<typeof currentRows>) => Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+      const unseenCount = await countOf(currentRows().where('seen_run', '<>', run.id).where('seen_at', '<', run.startedAt));
+      const seen = await countOf(currentRows().where('seen_run', '=', run.id));
+      let sure = opts.snapshot === true || (opts.expected !== undefined && opts.expected !== null && seen === opts.expected);
+      if (sure && unseenCount > 10 && unseenCount * 2 > m.rows) sure = false;
       const unseen = (q: ReturnType<typeof trx.updateTable<'mirror_rows'>>) =>
         q.where('mirror_id', '=', id).where('valid_to', '=', CURRENT).where('seen_run', '<>', run.id).where('seen_at', '<', run.startedAt);
       const rev = m.rev + 1;
-      if (!opts.sure) await unseen(trx.updateTable('mirror_rows')).set((eb) => ({ missed: eb('missed', '+', 1) })).execute();
-      let gone = unseen(trx.updateTable('mirror_rows')).set({ valid_to: rev });
-      if (!opts.sure) gone = gone.where('missed', '>=', 2);
-      const deleted = Number((await gone.executeTakeFirst()).numUpdatedRows);
-      const synced = Math.max(m.synced_at ?? 0, run.startedAt);
-      const patch = { ...metaColumns(opts.meta ?? {}), ready: 1, run: null, synced_at: synced };
+      let deleted = 0;
+      if (unseenCount > 0) {
+        if (!sure) await unseen(trx.updateTable('mirror_rows')).set((eb) => ({ missed: eb('missed', '+', 1) })).execute();
+        let gone = unseen(trx.updateTable('mirror_rows')).set({ valid_to: rev });
+        if (!sure) gone = gone.where('missed', '>=', 2);
+        deleted = Number((await gone.executeTakeFirst()).numUpdatedRows);
+      }
+      const patch = { ...metaColumns({ ...opts.meta, syncedAt: run.startedAt }, m), ready: 1, run: null };
       if (deleted > 0) {
-        await trx.insertInto('mirror_revs').values({ mirror_id: id, rev, at: opts.now, synced_at: synced }).execute();
+        await trx.insertInto('mirror_revs').values({ mirror_id: id, rev, at: opts.now, synced_at: patch.synced_at ?? m.synced_at }).execute();
         await trx
           .updateTable('mirrors')
           .set((eb) => ({ ...patch, rev, rows: eb('rows', '-', deleted) }))
@@ -277,7 +295,7 @@ export class MirrorStore {
       } else {
         await updateMeta(trx, id, m.rev, patch);
       }
-      return { deleted };
+      return { deleted, sure };
     });
   }
 
@@ -398,11 +416,36 @@ export interface MetaPatch {
   nextSyncAt?: number | null;
 }
 
-function metaColumns(p: MetaPatch): Updateable<MirrorsTable> {
+interface Current {
+  rev: number;
+  rows: number;
+  synced_at: number | null;
+  hwm_updated: number | null;
+  hwm_created: number | null;
+}
+
+/**
+ * The mirror's row as this transaction sees it. On Postgres the row stays locked to the end of the
+ * transaction, so two passes writing at once (a long full read and a frequent pass) take revisions in turn;
+ * SQLite has one writer at a time anyway.
+ */
+function current(trx: Transaction<MirrorDatabase>, id: number, dialect: 'sqlite' | 'postgres'): Promise<Current> {
+  const q = trx.selectFrom('mirrors').select(['rev', 'rows', 'synced_at', 'hwm_updated', 'hwm_created']).where('id', '=', id);
+  return (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow();
+}
+
+/** Only ever forward: a pass finishing late can't move syncedAt or a high-water mark back. */
+const later = (cur: number | null, next: number | null | undefined): number | null | undefined =>
+  next === undefined || next === null ? undefined : cur === null || next > cur ? next : undefined;
+
+function metaColumns(p: MetaPatch, cur: Current): Updateable<MirrorsTable> {
   const out: Updateable<MirrorsTable> = {};
-  if (p.syncedAt !== undefined) out.synced_at = p.syncedAt;
-  if (p.hwmUpdated !== undefined) out.hwm_updated = p.hwmUpdated;
-  if (p.hwmCreated !== undefined) out.hwm_created = p.hwmCreated;
+  const synced = later(cur.synced_at, p.syncedAt);
+  if (synced !== undefined) out.synced_at = synced;
+  const hu = later(cur.hwm_updated, p.hwmUpdated);
+  if (hu !== undefined) out.hwm_updated = hu;
+  const hc = later(cur.hwm_created, p.hwmCreated);
+  if (hc !== undefined) out.hwm_created = hc;
   if (p.runs !== undefined) out.runs = p.runs;
   if (p.run !== undefined) out.run = p.run === null ? null : JSON.stringify(p.run);
   if (p.lastFull !== undefined) out.last_full = JSON.stringify(p.lastFull);
