@@ -80,15 +80,17 @@ export async function fullRead(ctx: SyncContext): Promise<PassReport> {
   });
   try {
     // A stable order where the vendor has one: new conversations land at the end instead of shifting pages.
-    const params = [...v.fixedParams({ messages: spec.withMessages }), ...(v.order?.createdAt && v.paging.style !== 'none' ? v.orderParams('createdAt', 'asc') : [])];
-    let snapshot = false;
+    const byCreation = v.order?.createdAt !== undefined && v.paging.style !== 'none';
+    const params = [...v.fixedParams({ messages: spec.withMessages }), ...(byCreation ? v.orderParams('createdAt', 'asc') : [])];
+    // Keyset cursors over a creation order never skip an item when others go: such a walk saw everything.
+    let complete = byCreation && v.paging.style === 'cursor';
     if (v.paging.style === 'none') {
       await readBody(ctx, params, c, async (rows) => {
         const w = await store.write(meta.id, rows, { now: clock.now(), runId: run.id, ...fenced(ctx) });
         c.changed += w.changed;
         if (c.items > spec.maxItems) throw tooMany(v, spec);
       });
-      snapshot = true; // one body: every conversation the vendor had at one moment
+      complete = true; // one body: every conversation the vendor had at one moment
     } else {
       let token: Token | undefined = run.done ? undefined : run.token === undefined ? v.paging.first() : run.token;
       const size = v.paging.maxPageSize;
@@ -111,7 +113,7 @@ export async function fullRead(ctx: SyncContext): Promise<PassReport> {
     const marks = { hwmUpdated: min(c.maxUpdated, run.startedAt), hwmCreated: min(c.maxCreated, run.startedAt) };
     const { deleted } = await store.finishFull(meta.id, run, {
       now: clock.now(),
-      ...(snapshot ? { snapshot: true } : { expected: run.firstTotal !== null && run.firstTotal === run.lastTotal ? run.lastTotal : null }),
+      ...(complete ? { complete: true } : { expected: run.firstTotal !== null && run.firstTotal === run.lastTotal ? run.lastTotal : null }),
       meta: { ...marks, lastFull: done },
       ...fenced(ctx),
     });

@@ -1,6 +1,8 @@
 /**
- * One contract every vendor config passes, whatever its dialect: the three seed vendors and the two
- * test-only dialects run the same suite through the gateway's HTTP API over their simulators.
+ * One contract every vendor config passes, whatever its dialect and whichever source serves it: the three
+ * seed vendors and the two test-only dialects run the same suite through the gateway's HTTP API over their
+ * simulators, read live, and again served from their mirrors (every vendor mirrored: the seed vendors with
+ * their own mirror block, the others with `serve: always`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateConversations, prng, uuidFrom } from '../../sim/canonical.js';
@@ -12,12 +14,22 @@ const rand = prng(99);
 const LEADS = [uuidFrom(rand), uuidFrom(rand)];
 const AGENTS = [{ id: uuidFrom(rand), name: 'Agent A' }, { id: uuidFrom(rand), name: 'Agent B' }];
 
-describe.each(ALL_VENDORS)('vendor contract: $name', (vendor: VendorUnderTest) => {
+const MODES = ['live', 'mirror'] as const;
+const CASES = MODES.flatMap((mode) => ALL_VENDORS.map((vendor) => ({ mode, vendor, name: vendor.name })));
+
+const dataFor = (vendor: VendorUnderTest) =>
+  generateConversations({ seed: vendor.name.length * 31, count: 57, spanSeconds: 3600 * 6, idPrefix: vendor.name, leads: LEADS, agents: AGENTS, channels: ['whatsapp', 'website', 'mail'] });
+
+describe.each(CASES)('vendor contract ($mode): $name', ({ mode, vendor }: { mode: (typeof MODES)[number]; vendor: VendorUnderTest }) => {
   let h: Harness;
   let data: CanonicalConversation[];
+  /** The vendor's own search decides (a search we can't re-check): from its published capabilities. */
+  let searchIsVendors = false;
   beforeAll(async () => {
-    data = generateConversations({ seed: vendor.name.length * 31, count: 57, spanSeconds: 3600 * 6, idPrefix: vendor.name, leads: LEADS, agents: AGENTS, channels: ['whatsapp', 'website', 'mail'] });
-    h = await startHarness({ vendors: [vendor], data: { [vendor.name]: data } });
+    data = dataFor(vendor);
+    h = await startHarness({ vendors: [vendor], data: { [vendor.name]: data }, ...(mode === 'mirror' ? { mirrors: { serveAlways: true } } : {}) });
+    await h.mirrorsReady();
+    searchIsVendors = (await h.get('/vendors')).body.data[0].capabilities.filters.search === 'pushed';
   });
   afterAll(async () => h?.close());
 
@@ -40,7 +52,13 @@ describe.each(ALL_VENDORS)('vendor contract: $name', (vendor: VendorUnderTest) =
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual(referenceList([refVendor()], {}));
     expect(res.body.total).toBe(data.length);
-    expect(res.body.sources).toEqual([expect.objectContaining({ vendor: vendor.name, status: 'ok', total: data.length })]);
+    expect(res.body.sources).toEqual([expect.objectContaining({ vendor: vendor.name, status: 'ok', mode, total: data.length })]);
+    if (mode === 'mirror') {
+      const [s] = res.body.sources;
+      expect(s.calls).toBe(0);
+      expect(Date.parse(s.syncedAt)).toBeGreaterThan(0);
+      expect(s.lagMs).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it.each([
@@ -71,7 +89,9 @@ describe.each(ALL_VENDORS)('vendor contract: $name', (vendor: VendorUnderTest) =
         continue;
       }
       const plan = res.body.plan[0];
-      const vendorSearch = plan.pushedFilters.includes('search') && !plan.localFilters.includes('search');
+      if (plan.action === 'fetch') expect(plan.read === 'mirror', JSON.stringify(f)).toBe(mode === 'mirror');
+      // A mirror holds what the vendor's own search looks in: it answers as the vendor would.
+      const vendorSearch = mode === 'mirror' ? searchIsVendors : plan.pushedFilters.includes('search') && !plan.localFilters.includes('search');
       const ref = referenceList([refVendor(vendorSearch)], f);
       expect(res.body.data, JSON.stringify(f)).toEqual(ref);
       if (res.body.total !== null) expect(res.body.total).toBe(ref.length);
@@ -86,11 +106,19 @@ describe.each(ALL_VENDORS)('vendor contract: $name', (vendor: VendorUnderTest) =
     for (const c of res.body.data) expect(typeof c.raw).toBe('object');
   });
 
-  it('reads a vendor that orders for us only as deep as the page needs', async () => {
+  it('reads a vendor that orders for us only as deep as the page needs (a mirror not at all)', async () => {
     const res = await h.get('/conversations?limit=5&explain=true');
     const [plan] = res.body.plan;
     const [source] = res.body.sources;
-    if (plan.read === 'lazy') {
+    if (mode === 'mirror') {
+      expect(plan.read).toBe('mirror');
+      expect(source).toMatchObject({ mode: 'mirror', calls: 0, fetched: 0 });
+      let next = res.body.nextCursor;
+      for (let i = 0; i < 4; i++) next = (await h.get(`/conversations?cursor=${encodeURIComponent(next)}`)).body.nextCursor;
+      const deep = await h.get(`/conversations?cursor=${encodeURIComponent(next)}`);
+      expect(deep.body.sources[0]).toMatchObject({ mode: 'mirror', calls: 0 });
+      expect(deep.body.offset).toBe(25);
+    } else if (plan.read === 'lazy') {
       expect(source.fetched).toBeLessThan(data.length);
       expect(source.fetched).toBeLessThanOrEqual(2 * (5 + 1) + 12);
       // A deeper page by cursor costs about the same as the first.
@@ -104,10 +132,15 @@ describe.each(ALL_VENDORS)('vendor contract: $name', (vendor: VendorUnderTest) =
     }
   });
 
-  it('reports a vendor auth failure in the one error schema', async () => {
+  it('reports a vendor auth failure in the one error schema (a mirror keeps serving its copy)', async () => {
     h.sims.get(vendor.name)!.fault = { kind: 'auth' };
     try {
       const res = await h.get('/conversations');
+      if (mode === 'mirror') {
+        expect(res.status).toBe(200);
+        expect(res.body.sources[0]).toMatchObject({ status: 'ok', mode: 'mirror', total: data.length });
+        return;
+      }
       expect(res.status).toBe(502);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(res.body).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', status: 502, errors: [{ vendor: vendor.name, code: 'UPSTREAM_AUTH_FAILED', upstreamStatus: expect.any(Number) }] });
@@ -117,16 +150,56 @@ describe.each(ALL_VENDORS)('vendor contract: $name', (vendor: VendorUnderTest) =
     }
   });
 
-  it('answers 429 with Retry-After when the vendor rate-limits', async () => {
+  it('answers 429 with Retry-After when the vendor rate-limits (a mirror keeps serving its copy)', async () => {
     h.sims.get(vendor.name)!.fault = { kind: 'rateLimit', retryAfter: 17 };
     try {
       const res = await h.get('/conversations');
+      if (mode === 'mirror') {
+        expect(res.status).toBe(200);
+        expect(res.body.sources[0]).toMatchObject({ status: 'ok', mode: 'mirror' });
+        return;
+      }
       expect(res.status).toBe(429);
       expect(res.headers['retry-after']).toBe('17');
       expect(res.body).toMatchObject({ code: 'RATE_LIMITED', errors: [{ vendor: vendor.name, code: 'RATE_LIMITED', retryAfter: 17, upstreamStatus: 429 }] });
     } finally {
       h.sims.get(vendor.name)!.fault = null;
       h.resetState();
+    }
+  });
+
+  it('walks one snapshot exactly while the mirror changes between pages; a new walk sees the change', async () => {
+    if (mode !== 'mirror') return;
+    const sim = h.sims.get(vendor.name)!;
+    const before = referenceList([refVendor()], { orderBy: 'createdAt', orderDir: 'desc' }).map((c) => c.id);
+    let res = await h.get('/conversations?orderBy=createdAt&orderDir=desc&limit=10');
+    const ids: string[] = res.body.data.map((c: { id: string }) => c.id);
+    // Between pages: one conversation gone, one new, one changed so it would move across the cursor.
+    const changed = structuredClone(data);
+    const gone = changed.splice(20, 1)[0]!;
+    changed[30]!.createdAt = changed[0]!.createdAt - 1000; // whole seconds: every vendor's format carries them
+    changed[30]!.title = 'moved';
+    changed.push({ ...structuredClone(changed[1]!), id: `${vendor.name}-new`, createdAt: Math.max(...changed.map((c) => c.createdAt)) + 1000 });
+    sim.data = changed;
+    try {
+      await h.gateway.mirrors!.syncNow(vendor.name, 'full');
+      for (;;) {
+        expect(res.status).toBe(200);
+        if (!res.body.nextCursor) break;
+        res = await h.get(`/conversations?cursor=${encodeURIComponent(res.body.nextCursor)}`);
+        ids.push(...res.body.data.map((c: { id: string }) => c.id));
+        expect(res.body.total).toBe(data.length);
+      }
+      // Exactly the snapshot the walk began on: no duplicate, no gap.
+      expect(ids).toEqual(before);
+      const fresh = await h.get('/conversations?orderBy=createdAt&orderDir=desc&limit=100');
+      const now = referenceList([{ ...refVendor(), data: changed }], { orderBy: 'createdAt', orderDir: 'desc' });
+      expect(fresh.body.data).toEqual(now);
+      expect(fresh.body.total).toBe(changed.length);
+      expect(fresh.body.data.map((c: { id: string }) => c.id)).not.toContain(`${vendor.name}:${gone.id}`);
+    } finally {
+      sim.data = data;
+      await h.gateway.mirrors!.syncNow(vendor.name, 'full');
     }
   });
 });

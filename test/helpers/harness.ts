@@ -51,6 +51,8 @@ export interface Harness {
   logger: ReturnType<typeof memoryLogger>;
   /** Forget breaker, 429-memory and rate-limit state, so one case's faults don't leak into the next. */
   resetState(): void;
+  /** Waits until every mirror has finished its first full read (throws after `ms`). */
+  mirrorsReady(ms?: number): Promise<void>;
   /** GET a path on the gateway over real HTTP; the body parsed as JSON. */
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; headers: Record<string, string>; body: any }>;
   close(): Promise<void>;
@@ -66,6 +68,11 @@ export interface HarnessOptions {
   cursorSecret?: string;
   /** Time for the gateway (default: the system clock). */
   clock?: Clock;
+  /**
+   * Mirrors on, in this store (default none: every vendor is read live). `serveAlways` adds
+   * `mirror: {serve: always}` to each vendor YAML that has no mirror block, so every vendor is mirrored.
+   */
+  mirrors?: { store?: string; serveAlways?: boolean; leaseMs?: number };
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -77,6 +84,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   for (const v of vendors) {
     let yaml = await readFile(v.configFile, 'utf8');
     if (!/^simulator:/m.test(yaml)) yaml = `simulator: ${v.name}\n${yaml}`;
+    if (opts.mirrors?.serveAlways && !/^mirror:/m.test(yaml)) yaml += '\nmirror:\n  serve: always\n';
     await writeFile(join(dir, 'vendors', `${v.name}.yaml`), yaml);
     const data = opts.data?.[v.name];
     registry[v.name] = data ? { ...v.module, demoData: () => data } : v.module;
@@ -92,6 +100,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     simulators: registry,
     cursorSecret: opts.cursorSecret ?? 'test-secret-0123456789abcdef',
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.mirrors ? { mirrors: { store: opts.mirrors.store ?? 'sqlite::memory:', dataDir: dir, ...(opts.mirrors.leaseMs ? { leaseMs: opts.mirrors.leaseMs } : {}) } } : {}),
   });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: gateway.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
@@ -106,6 +115,15 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     sims: gateway.simulators,
     logger,
     resetState: () => store.clear(),
+    async mirrorsReady(ms = 20_000) {
+      const until = Date.now() + ms;
+      for (;;) {
+        const statuses = [...((await gateway.mirrors?.status()) ?? new Map()).values()];
+        if (statuses.every((s) => s.state === 'ready' || s.state === 'stale')) return;
+        if (Date.now() > until) throw new Error(`mirrors not ready after ${ms} ms: ${JSON.stringify(statuses)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     async get(path, headers = {}) {
       const res = await request(url + path, { headers });
       const text = await res.body.text();

@@ -254,8 +254,8 @@ export class MirrorStore {
 
   /**
    * Ends a full read: conversations it did not see (and no other pass saw since it began) are removed. It is
-   * sure it saw everything when it read one body (`snapshot`), or when the vendor's total held still and it
-   * saw exactly that many (`expected`). Otherwise, and when it would remove most of the copy at once (more
+   * sure it saw everything when its reader knows it (`complete`: one body, or keyset cursors in creation
+   * order), or when the vendor's total held still and it saw exactly that many (`expected`). Otherwise, and when it would remove most of the copy at once (more
    * likely a vendor's bad answer than a mass deletion), a conversation must be missed by two reads in a row
    * first, so items shifting between pages are never taken for deletions. The mirror is then ready,
    * complete as of the read's start.
@@ -263,7 +263,7 @@ export class MirrorStore {
   async finishFull(
     id: number,
     run: FullRun,
-    opts: { now: number; snapshot?: boolean; expected?: number | null; fence?: Fence; meta?: MetaPatch },
+    opts: { now: number; complete?: boolean; expected?: number | null; fence?: Fence; meta?: MetaPatch },
   ): Promise<{ deleted: number; sure: boolean }> {
     return this.conn.db.transaction().execute(async (trx) => {
       if (opts.fence) await fence(trx, opts.fence);
@@ -272,7 +272,7 @@ export class MirrorStore {
       const countOf = async (q: ReturnType<typeof currentRows>) => Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       const unseenCount = await countOf(currentRows().where('seen_run', '<>', run.id).where('seen_at', '<', run.startedAt));
       const seen = await countOf(currentRows().where('seen_run', '=', run.id));
-      let sure = opts.snapshot === true || (opts.expected !== undefined && opts.expected !== null && seen === opts.expected);
+      let sure = opts.complete === true || (opts.expected !== undefined && opts.expected !== null && seen === opts.expected);
       if (sure && unseenCount > 10 && unseenCount * 2 > m.rows) sure = false;
       const unseen = (q: ReturnType<typeof trx.updateTable<'mirror_rows'>>) =>
         q.where('mirror_id', '=', id).where('valid_to', '=', CURRENT).where('seen_run', '<>', run.id).where('seen_at', '<', run.startedAt);
