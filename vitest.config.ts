@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // test/mirror/large-array.test.ts measures heap growth from a collected baseline.
+    execArgv: ['--expose-gc'],
     // The JSON report lets .ci/run print a plain "N passed, N failed" line.
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results.json' },

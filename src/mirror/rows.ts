@@ -11,48 +11,73 @@ import type { RowInput, RowOutput } from './store/mirror-store.js';
 const PLAIN = { messages: false, raw: false } as const;
 const FULL = { messages: true, raw: false } as const;
 
-/** The row for one vendor item, or why it can't be mapped (it is dropped, as a live read drops it). */
+/**
+ * The row for one vendor item, or why it can't be mapped (it is dropped, as a live read drops it). Only
+ * the id, the instants and a hash of the item are computed here; the rest (both shapes, the search text) on
+ * first use, which the store makes only for new or changed conversations: a full read over an unchanged
+ * vendor maps next to nothing.
+ */
 export function toRow(vendor: CompiledVendor, raw: unknown, keepRaw: boolean): RowInput | { drop: string } {
   const plain = vendor.mapItem(raw, PLAIN);
   if ('drop' in plain) return plain;
-  const full = vendor.mapItem(raw, FULL);
-  if ('drop' in full) return full;
-  const c = plain.conversation;
-  const doc = JSON.stringify(c);
-  // What include=messages adds (the messages) or changes (fields read only with that include).
-  const extra: Record<string, unknown> = {};
-  const fc = full.conversation as unknown as Record<string, unknown>;
-  const pc = c as unknown as Record<string, unknown>;
-  for (const k of Object.keys(fc)) {
-    if (!(k in pc) || JSON.stringify(fc[k]) !== JSON.stringify(pc[k])) extra[k] = fc[k];
+  const rawJson = JSON.stringify(raw);
+  // The mapping is fixed for a mirror (its identity includes it): the same item makes the same row.
+  const hash = createHash('sha1').update(rawJson).digest('base64url');
+  return new PendingRow(vendor, raw, plain, hash, keepRaw ? rawJson : null);
+}
+
+class PendingRow implements RowInput {
+  private shaped: Omit<RowInput, 'id' | 'times' | 'hash' | 'raw'> | undefined;
+  readonly id: string;
+  readonly times: RowInput['times'];
+  constructor(
+    private readonly vendor: CompiledVendor,
+    private readonly item: unknown,
+    private readonly plain: Item,
+    readonly hash: string,
+    readonly raw: string | null,
+  ) {
+    this.id = plain.id;
+    this.times = plain.times;
   }
-  const extraJson = Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
-  const rawJson = keepRaw ? JSON.stringify(raw) : null;
-  const keys = plain.keys;
-  const lower = (s: string | null) => (s === null ? null : s.toLowerCase());
-  const hash = createHash('sha1')
-    .update(doc)
-    .update('\u0000')
-    .update(extraJson ?? '')
-    .update('\u0000')
-    .update(rawJson ?? '')
-    .update(`\u0000${keys.leadId}\u0000${keys.visitorId}\u0000${keys.userId}`)
-    .digest('base64url');
-  return {
-    id: plain.id,
-    times: plain.times,
-    status: c.status,
-    channel: c.channel,
-    agentId: c.agent?.id ?? null,
-    leadId: lower(keys.leadId),
-    visitorId: lower(keys.visitorId),
-    userId: lower(keys.userId),
-    search: searchableText(c, full.conversation.messages),
-    doc,
-    extra: extraJson,
-    raw: rawJson,
-    hash,
-  };
+
+  private shape() {
+    if (this.shaped) return this.shaped;
+    const full = this.vendor.mapItem(this.item, FULL);
+    const c = this.plain.conversation;
+    const fc = ('drop' in full ? c : full.conversation) as unknown as Record<string, unknown>;
+    const pc = c as unknown as Record<string, unknown>;
+    // What include=messages adds (the messages) or changes (fields read only with that include).
+    const extra: Record<string, unknown> = {};
+    for (const k of Object.keys(fc)) {
+      const a = fc[k];
+      const b = pc[k];
+      if (a === b && k in pc) continue;
+      if (!(k in pc) || typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || JSON.stringify(a) !== JSON.stringify(b)) extra[k] = a;
+    }
+    const keys = this.plain.keys;
+    const lower = (s: string | null) => (s === null ? null : s.toLowerCase());
+    return (this.shaped = {
+      status: c.status,
+      channel: c.channel,
+      agentId: c.agent?.id ?? null,
+      leadId: lower(keys.leadId),
+      visitorId: lower(keys.visitorId),
+      userId: lower(keys.userId),
+      search: searchableText(c, (fc as unknown as Conversation).messages),
+      doc: JSON.stringify(c),
+      extra: Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
+    });
+  }
+  get status() { return this.shape().status; }
+  get channel() { return this.shape().channel; }
+  get agentId() { return this.shape().agentId; }
+  get leadId() { return this.shape().leadId; }
+  get visitorId() { return this.shape().visitorId; }
+  get userId() { return this.shape().userId; }
+  get search() { return this.shape().search; }
+  get doc() { return this.shape().doc; }
+  get extra() { return this.shape().extra; }
 }
 
 /** A stored conversation as the merge sees it; its public shape is parsed only when the page shows it. */

@@ -1,6 +1,6 @@
 /** Test API keys (made fresh per run; only their SHA-256 goes into config) and a manual clock. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Clock } from '../../src/state/clock.js';
+export { ManualClock } from '../helpers/clock.js';
 
 export interface TestKey {
   key: string;
@@ -10,14 +10,6 @@ export interface TestKey {
 export function newKey(): TestKey {
   const key = randomBytes(32).toString('base64url');
   return { key, sha256: createHash('sha256').update(key).digest('hex') };
-}
-
-export class ManualClock implements Clock {
-  t = 1_700_000_000_000;
-  now = () => this.t;
-  sleep = async (ms: number) => {
-    this.t += ms;
-  };
 }
 
 export const bearer = (k: TestKey) => ({ authorization: `Bearer ${k.key}` });

@@ -11,24 +11,11 @@ import { compileVendor, type CompiledVendor } from '../../src/dialect/vendor.js'
 import type { VendorConfig } from '../../src/config/vendor-schema.js';
 import type { GatewayConfig } from '../../src/config/gateway-schema.js';
 import { credentialsOf } from '../../sim/kit.js';
-import type { Clock } from '../../src/state/clock.js';
 import { memoryStore } from '../../src/state/store.js';
 import { createUpstream, UpstreamError, type Upstream } from '../../src/upstream/index.js';
 import { createTransport } from '../../src/upstream/client.js';
 import { ROOT } from '../helpers/harness.js';
-
-class ManualClock implements Clock {
-  t = 1_700_000_000_000;
-  slept: number[] = [];
-  /** Runs once per sleep, e.g. to heal the vendor while we back off. */
-  onSleep?: (ms: number) => void;
-  now = () => this.t;
-  sleep = async (ms: number) => {
-    this.slept.push(ms);
-    this.t += ms;
-    this.onSleep?.(ms);
-  };
-}
+import { ManualClock } from '../helpers/clock.js';
 
 let sim: Simulator;
 let base: VendorConfig;

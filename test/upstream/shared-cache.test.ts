@@ -11,21 +11,14 @@ import type { GatewayConfig } from '../../src/config/gateway-schema.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { VendorConfig } from '../../src/config/vendor-schema.js';
 import { compileVendor, type CompiledVendor } from '../../src/dialect/vendor.js';
-import type { Clock } from '../../src/state/clock.js';
 import { redisStore, type RedisStateStore } from '../../src/state/redis-store.js';
 import { createUpstream, UpstreamError } from '../../src/upstream/index.js';
 import { ROOT, memoryLogger } from '../helpers/harness.js';
 import { countKeys, dedicatedRedis, dropKeys, reportSkip, testPrefix, testRedisUrl } from '../helpers/redis.js';
+import { ManualClock } from '../helpers/clock.js';
 
 const url = await testRedisUrl();
 if (!url) reportSkip('test/upstream/shared-cache.test.ts');
-
-/** Time moves only when told; sleeps (backoff) are instant. Shared by the replicas, like NTP-synced hosts. */
-class ManualClock implements Clock {
-  t = 1_700_000_000_000;
-  now = () => this.t;
-  sleep = async (ms: number) => void (this.t += ms);
-}
 
 describe.skipIf(!url)('two-level vendor cache over Redis', () => {
   let sim: Simulator;

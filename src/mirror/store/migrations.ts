@@ -74,17 +74,18 @@ function v1(dialect: Dialect): Migration {
         .unique()
         .where(sql.ref('valid_to'), '=', CURRENT)
         .execute();
-      // One index per order and direction (a page is a range scan from the cursor's key), and the same
-      // behind `status`, the filter most pages carry.
+      // One index per order and direction: a page is a range scan from the cursor's key. A filter of few
+      // values (status) is checked along that scan, which then reads about limit / share rows; selective
+      // filters (channel, agent, lead, visitor, user) have an index each.
       for (const o of ORDERS) {
         await db.schema.createIndex(`mirror_rows_${o}`).on('mirror_rows').columns(['mirror_id', o, 'id']).execute();
-        await db.schema.createIndex(`mirror_rows_status_${o}`).on('mirror_rows').columns(['mirror_id', 'status', o, 'id']).execute();
       }
       for (const f of ['channel', 'agent_id', 'lead_id', 'visitor_id', 'user_id']) {
         await db.schema.createIndex(`mirror_rows_${f}`).on('mirror_rows').columns(['mirror_id', f]).execute();
       }
-      // Collecting versions no cursor can still read.
-      await db.schema.createIndex('mirror_rows_valid_to').on('mirror_rows').columns(['mirror_id', 'valid_to']).execute();
+      // Collecting versions no cursor can still read. Partial (replaced versions only), so a page's
+      // "current at revision R" test never picks it over the order index.
+      await db.schema.createIndex('mirror_rows_replaced').on('mirror_rows').columns(['mirror_id', 'valid_to']).where(sql.ref('valid_to'), '<', CURRENT).execute();
 
       await db.schema
         .createTable('mirror_revs')

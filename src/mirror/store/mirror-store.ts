@@ -216,8 +216,8 @@ export class MirrorStore {
           .where('id', 'in', closing.slice(i, i + 500))
           .execute();
       }
-      // Modest chunks: SQLite allows a limited number of bound values per statement.
-      for (let i = 0; i < inserts.length; i += 25) await trx.insertInto('mirror_rows').values(inserts.slice(i, i + 25)).execute();
+      // 24 values a row: 400 rows stay under SQLite's 32,766 bound values (and Postgres's 65,535) per statement.
+      for (let i = 0; i < inserts.length; i += 400) await trx.insertInto('mirror_rows').values(inserts.slice(i, i + 400)).execute();
       for (let i = 0; i < unchanged.length; i += 500) {
         await trx
           .updateTable('mirror_rows')
@@ -382,7 +382,13 @@ export class MirrorStore {
         .executeTakeFirst();
       const floor = oldest?.rev === null || oldest?.rev === undefined ? null : Number(oldest.rev);
       if (floor === null) return 0;
-      const res = await trx.deleteFrom('mirror_rows').where('mirror_id', '=', id).where('valid_to', '<=', floor).executeTakeFirst();
+      // The literal bound lets the partial index of replaced versions serve this delete.
+      const res = await trx
+        .deleteFrom('mirror_rows')
+        .where('mirror_id', '=', id)
+        .where('valid_to', '<=', floor)
+        .where(sql.ref('valid_to'), '<', sql.lit(CURRENT))
+        .executeTakeFirst();
       await trx.deleteFrom('mirror_revs').where('mirror_id', '=', id).where('rev', '<', floor).execute();
       await trx.updateTable('mirrors').set({ min_rev: floor }).where('id', '=', id).where('min_rev', '<', floor).execute();
       return Number(res.numDeletedRows);
