@@ -20,6 +20,8 @@ export interface AppEnv {
 export interface VendorOutcome {
   vendor: string;
   status: 'ok' | 'error' | 'skipped';
+  /** live, or served from the vendor's mirror. */
+  mode: 'live' | 'mirror';
   code?: string;
   fetched: number;
   dropped: number;

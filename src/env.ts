@@ -27,6 +27,8 @@ const envSchema = z.object({
     .refine((v) => /^sqlite(:.+)?$/.test(v) || /^postgres(ql)?:\/\//.test(v), 'must be sqlite, sqlite::memory:, sqlite:<file> or a postgres:// URL'),
   /** The folder for the SQLite mirror (created with mode 0700; the file is 0600). */
   DATA_DIR: z.string().default('./data'),
+  /** How long a replica's hold on a vendor's sync lasts unrenewed: the longest a dead replica's vendors go unsynced (ms). */
+  MIRROR_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** json (one line per event, for machines) or pretty (for a person at a terminal). */
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),

@@ -20,9 +20,12 @@ import { VendorHealthTracker } from './ops/vendor-health.js';
 import { createUpstream, type Upstream } from './upstream/index.js';
 import { systemClock, type Clock } from './state/clock.js';
 import { memoryStore, type StateStore } from './state/store.js';
-import { openMirrorDb } from './mirror/store/connect.js';
+import { describeStore, openMirrorDb } from './mirror/store/connect.js';
 import { MirrorStore } from './mirror/store/mirror-store.js';
 import { createMirrors, type Mirrors } from './mirror/mirrors.js';
+
+/** How soon a mirror store that could not be opened is tried again. */
+const MIRROR_RETRY_MS = 10_000;
 
 export interface GatewayOptions {
   configDir: string;
@@ -88,6 +91,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const health = new VendorHealthTracker();
   let upstream: ReturnType<typeof createUpstream> | undefined;
   let mirrors: Mirrors | undefined;
+  let mirrorRetry: NodeJS.Timeout | undefined;
   let secret = opts.cursorSecret;
   if (!secret) {
     secret = randomBytes(32).toString('base64url');
@@ -117,10 +121,19 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     for (const v of config.vendors) if (!v.enabled && v.baseUrl === '') v.baseUrl = 'http://disabled.invalid';
     const vendors = compileVendors(config);
     upstream ??= createUpstream({ store, clock, cacheMaxBytes: config.gateway.upstream.cacheMaxBytes });
-    if (opts.mirrors && !mirrors && vendors.some((v) => v.mirror?.enabled)) {
-      const db = await openMirrorDb(opts.mirrors.store, opts.mirrors.dataDir);
-      opts.logger.info({ store: db.where, dialect: db.dialect }, 'mirror store open');
-      mirrors = createMirrors({
+    if (opts.mirrors && !mirrors && !mirrorRetry && vendors.some((v) => v.mirror?.enabled)) {
+      const db = await openMirrorDb(opts.mirrors.store, opts.mirrors.dataDir).catch((e: unknown) => {
+        // No store is no reason not to serve: every vendor is read live, and the store is tried again.
+        opts.logger.error({ store: describeStore(opts.mirrors!.store, opts.mirrors!.dataDir), err: { message: (e as Error).message } }, `mirror store can't be opened; every vendor is read live and the store is tried again in ${MIRROR_RETRY_MS / 1000} s`);
+        mirrorRetry = setTimeout(() => {
+          mirrorRetry = undefined;
+          void assemble().then((g) => (current = g), () => undefined);
+        }, MIRROR_RETRY_MS);
+        mirrorRetry.unref();
+        return null;
+      });
+      if (db) opts.logger.info({ store: db.where, dialect: db.dialect }, 'mirror store open');
+      if (db) mirrors = createMirrors({
         store: new MirrorStore(db),
         upstream: upstream.direct,
         clock,
@@ -141,6 +154,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   try {
     current = await assemble();
   } catch (e) {
+    clearTimeout(mirrorRetry);
+    await mirrors?.close();
     await Promise.all([...simulators.values()].map((s) => s.close()));
     throw e;
   }
@@ -177,6 +192,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
       return { ok: true, vendors: names };
     },
     async close() {
+      clearTimeout(mirrorRetry);
       await mirrors?.close();
       await up.close();
       await Promise.all([...simulators.values()].map((s) => s.close()));

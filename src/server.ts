@@ -46,7 +46,7 @@ try {
     ...(vars.SIMULATORS === 'auto' ? { simulators } : {}),
     simulatorData: { seed: vars.SIM_SEED, count: vars.SIM_COUNT },
     simulatorFaults: parseFaults(vars.SIM_FAULTS),
-    ...(vars.MIRRORS === 'on' ? { mirrors: { store: vars.MIRROR_STORE, dataDir: vars.DATA_DIR } } : {}),
+    ...(vars.MIRRORS === 'on' ? { mirrors: { store: vars.MIRROR_STORE, dataDir: vars.DATA_DIR, leaseMs: vars.MIRROR_LEASE_MS } } : {}),
   });
   const server = serve({ fetch: gateway.fetch, hostname: vars.HOST, port: vars.PORT }, (info) => {
     logger.info({ host: vars.HOST, port: info.port, vendors: gateway.vendors.filter((v) => v.enabled).map((v) => v.name) }, 'switchboard listening');

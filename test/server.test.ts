@@ -4,14 +4,19 @@ import { cp, mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/harness.js';
 import { listening } from './helpers/listening.js';
+
+// The default mirror store (SQLite in DATA_DIR), in a folder of the test's own rather than the checkout's data/.
+const dataDir = mkdtempSync(join(tmpdir(), 'sb-server-data-'));
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 function start(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; port: Promise<number>; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...env },
   });
   const { port, output } = listening(child);
   return { child, port, output };

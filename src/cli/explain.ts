@@ -40,7 +40,7 @@ export interface FirstRequest {
   size: number | null;
 }
 
-export type ExplainedVendor = ExplainedPlan & { firstRequest?: FirstRequest };
+export type ExplainedVendor = ExplainedPlan & { firstRequest?: FirstRequest; mirrored?: string };
 
 export async function explainCommand(args: readonly string[], ctx: CliContext): Promise<ExitCode> {
   const { values, positionals } = parseCommand(args, { config: { type: 'string' }, json: { type: 'boolean' } }, 1);
@@ -64,7 +64,15 @@ export async function explainCommand(args: readonly string[], ctx: CliContext): 
   if (plan.invalid.length > 0) return printInvalid(plan.invalid, ctx);
 
   const byName = new Map(included.map((v) => [v.name, v]));
-  const explained = plan.vendors.map((p) => explainVendor(p, byName.get(p.vendor)!, q, tooling.placeholders.has(p.vendor)));
+  // The plan once each mirror is warm: which vendors the query would then be read from a local copy for.
+  const warm = planQuery(q, included, new Map(included.filter((v) => v.mirror?.enabled).map((v) => [v.name, { ready: true, messages: v.mirror!.holdsMessages, raw: v.mirror!.keepRaw, serve: v.mirror!.serve }])));
+  const explained = plan.vendors.map((p, i) => {
+    const e = explainVendor(p, byName.get(p.vendor)!, q, tooling.placeholders.has(p.vendor));
+    const m = byName.get(p.vendor)!.mirror;
+    const w = warm.vendors[i]!;
+    if (!m?.enabled || p.action !== 'fetch') return e;
+    return { ...e, mirrored: w.mode === 'mirror' ? `read from its mirror once warm (${m.describe}); as below while it warms` : `mirrored (${m.describe}), but this query is read live${w.mirrorNote ? `: ${w.mirrorNote}` : ' (the vendor orders for it)'}` };
+  });
   if (values.json) ctx.out(JSON.stringify({ query: describeQuery(q), vendors: explained }, null, 2));
   else for (const line of formatExplained(q, explained)) ctx.out(line);
   return 0;
@@ -114,6 +122,7 @@ export function formatExplained(q: Query, vendors: readonly ExplainedVendor[]): 
       continue;
     }
     lines.push(`${e.vendor}: fetch`);
+    if (e.mirrored) lines.push(`  mirror   ${e.mirrored}`);
     const local = e.localFilters.map((n) => (e.pushedFilters.includes(n) ? `${n} (again)` : n));
     lines.push(`  filters  pushed: ${list(e.pushedFilters)}; checked here: ${list(local)}`);
     lines.push(`  order    ${e.order === 'pushed' ? `pushed (the vendor sorts by ${q.orderBy} ${q.orderDir})` : 'local (sorted here)'}`);

@@ -10,6 +10,7 @@ Commands:
   config check [dir]  check a config folder as the gateway does at start
   explain "<query>"   the per-vendor plan of a GET /conversations query; calls no one
   probe <vendor>      call one vendor once and report how its answer fits its YAML
+  mirror <status|sync|drop>  the mirrors: their state, a one-off pass (--full: a backfill), wiping a copy
   schema [dir]        write the config files' JSON Schemas (vendor.schema.json, gateway.schema.json)
 
 Run switchboard <command> --help for a command's options.`;
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   explain: async () => import('./explain.js').then((m) => ({ run: m.explainCommand, help: m.EXPLAIN_HELP })),
   probe: async () => import('./probe.js').then((m) => ({ run: m.probeCommand, help: m.PROBE_HELP })),
   schema: async () => import('./schema.js').then((m) => ({ run: m.schemaCommand, help: m.SCHEMA_HELP })),
+  mirror: async () => import('./mirror.js').then((m) => ({ run: m.mirrorCommand, help: m.MIRROR_HELP })),
 };
 
 export interface CliIo {

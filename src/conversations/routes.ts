@@ -87,6 +87,7 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
         result.sources.map((s) => ({
           vendor: s.vendor,
           status: s.status,
+          mode: s.mode,
           ...(s.error ? { code: s.error.code } : {}),
           fetched: s.fetched,
           dropped: s.dropped,

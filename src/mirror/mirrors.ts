@@ -77,6 +77,7 @@ export function createMirrors(opts: MirrorsOptions): Mirrors {
     messages: w.spec.holdsMessages,
     raw: w.spec.keepRaw,
     serve: w.spec.serve,
+    ...(meta ? { knownSize: Math.max(meta.rows, meta.run?.firstTotal ?? 0) } : {}),
   });
 
   const statusOf = (w: MirrorWorker, meta: MirrorMeta | null): MirrorStatus => {

@@ -30,6 +30,11 @@ export interface VendorPlan {
   live?: VendorPlan;
   /** Why a mirrored vendor is read live this time (warming, or a query its copy can't answer). */
   mirrorNote?: string;
+  /**
+   * The vendor is not called: reading it whole is known to exceed its maxItems (its warming mirror has
+   * counted more), so the call could only spend its budget and fail. The reason, for its report.
+   */
+  tooLarge?: string;
 }
 
 /** What a vendor's mirror can answer right now (the planner stays pure: this is read before planning). */
@@ -44,6 +49,8 @@ export interface MirrorAvailability {
   raw: boolean;
   /** whenWhole: only queries the vendor would have to be read whole for; always: every query it can answer. */
   serve: 'whenWhole' | 'always';
+  /** Conversations the vendor is known to hold (what its mirror has counted so far). */
+  knownSize?: number;
 }
 
 export interface Plan {
@@ -138,7 +145,14 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
 function viaMirror(q: QueryShape, v: CompiledVendor, live: VendorPlan, m: MirrorAvailability): VendorPlan {
   if (live.action !== 'fetch') return live;
   const note = (why: string): VendorPlan => ({ ...live, mirrorNote: why });
-  if (!m.ready) return note(m.notReady ?? 'mirror warming');
+  if (!m.ready) {
+    const warming = note(m.notReady ?? 'mirror warming');
+    // Read whole it would fail anyway (and spend budget the warming sync needs): say so without calling.
+    if (live.mode === 'whole' && m.knownSize !== undefined && m.knownSize > v.maxItems) {
+      return { ...warming, tooLarge: `${v.name} holds more than maxItems (${v.maxItems}) conversations to read whole (its mirror has counted ${m.knownSize} so far); it is served from the mirror once its first full read completes` };
+    }
+    return warming;
+  }
   if (m.serve === 'whenWhole' && live.mode === 'ordered') return live;
   if (q.include.includes('raw') && !m.raw) return note("include=raw: the mirror doesn't keep vendor items (mirror.keepRaw)");
   if (q.include.includes('messages') && !m.messages) return note("include=messages: the mirror doesn't hold every message (mirror.messages)");

@@ -10,7 +10,7 @@ import type { FetchContext } from './fetcher.js';
 import { liveLazySource, OrderViolation } from './live-lazy.js';
 import { liveWholeSource } from './live-whole.js';
 import { mirrorSource, type MirrorView } from './mirror.js';
-import type { Source } from './source.js';
+import { emptyStats, type Source } from './source.js';
 
 export interface SourceContext extends FetchContext {
   clock: Clock;
@@ -21,8 +21,27 @@ export function openSource(p: VendorPlan, v: CompiledVendor, q: Query, ctx: Sour
     if (!mirror) throw new Error(`plan for ${v.name} reads a mirror that was not given`);
     return mirrorSource(p, v, q, mirror, ctx.clock);
   }
+  if (p.tooLarge) return refused(p, v, failure('UPSTREAM_TOO_LARGE', p.tooLarge));
   const source = p.mode === 'ordered' ? liveLazySource(p, v, q, ctx) : liveWholeSource(p, v, q, ctx);
-  return p.mirrorNote ? { ...source, stream: source.stream, note: `${p.mirrorNote}: read live` } : source;
+  return p.mirrorNote ? { ...source, note: `${p.mirrorNote}: read live` } : source;
+}
+
+/** A vendor the plan knows it can't read: it fails at the merge's first pull, without a call. */
+function refused(p: VendorPlan, v: CompiledVendor, f: VendorFailure): Source {
+  return {
+    kind: 'live-whole',
+    plan: p,
+    vendor: v,
+    stats: emptyStats(),
+    stream: () => ({
+      vendor: v.name,
+      peek: () => Promise.reject(new UpstreamError(f)),
+      take: () => undefined,
+      position: () => null,
+    }),
+    position: () => null,
+    total: async () => null,
+  };
 }
 
 export function toFailure(cause: unknown, v: CompiledVendor, kind: Source['kind']): VendorFailure {

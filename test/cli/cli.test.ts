@@ -88,7 +88,7 @@ describe.concurrent('switchboard CLI, run as a user runs it', () => {
   });
 
   it('serve: runs the gateway, which answers and stops on SIGTERM with exit 0', async () => {
-    const child = spawn(process.execPath, ['bin/switchboard.js', 'serve'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1' } });
+    const child = spawn(process.execPath, ['bin/switchboard.js', 'serve'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', MIRROR_STORE: 'sqlite::memory:' } });
     const { port: listeningOn, exited } = listening(child);
     const port = await listeningOn;
     expect((await request(`http://127.0.0.1:${port}/healthz`)).statusCode).toBe(200);

@@ -130,13 +130,16 @@ export interface GatewayProcess {
   output(): string;
   get(path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }>;
   stop(): Promise<void>;
+  /** Ends it at once, as a crash would: no drain, no lease given back. */
+  kill(): Promise<void>;
 }
 
 /** `node src/server.ts` as a replica runs it; resolves once it listens. */
 export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SIMULATORS: 'off', ...env },
+    // Mirrors off unless a test turns them on (with its own store): the shared-state tests count vendor calls.
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SIMULATORS: 'off', MIRRORS: env.MIRROR_STORE ? 'on' : 'off', ...env },
   });
   const { port: listeningOn, output } = listening(child);
   const port = await listeningOn;
@@ -156,9 +159,15 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
       return { status: res.statusCode, headers: res.headers, body };
     },
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
       await exited;
     },
   };
