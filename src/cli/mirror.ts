@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { compileVendors } from '../config/compile.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import { describeStore, openMirrorDb } from '../mirror/store/connect.js';
@@ -19,7 +20,6 @@ import { memoryStore, type StateStore } from '../state/store.js';
 import { createUpstream } from '../upstream/index.js';
 import { printConfigError } from './check.js';
 import { parseCommand, UsageError, type CliContext, type ExitCode } from './context.js';
-import { compileToolingConfig } from './tooling-config.js';
 
 export const MIRROR_HELP = `Usage: switchboard mirror <status|sync|drop> [options]
 
@@ -99,7 +99,7 @@ async function status(store: MirrorStore, json: boolean, ctx: CliContext): Promi
     const state = !m.ready ? `warming (${m.rows} so far${m.run ? `, full read ${m.run.done ? 'reconciling' : 'in progress'}` : ''})` : `ready, complete as of ${iso(m.syncedAt)} (${lag(now, m.syncedAt)} ago)`;
     ctx.out(`${m.vendor} #${m.id} ${m.origin}: ${m.rows} conversations, ${state}`);
     for (const [what, r] of [['last full read', m.lastFull], ['last pass', m.lastPass]] as const) if (r) ctx.out(`  ${what}: ${describePass(r)}`);
-    if (m.lease) ctx.out(`  sync lease: ${m.lease.expiresAt > now ? `held by ${m.lease.holder} until ${iso(m.lease.expiresAt)}` : 'free'}`);
+    ctx.out(`  sync lease: ${m.lease && m.lease.expiresAt > now ? `held by ${m.lease.holder} until ${iso(m.lease.expiresAt)}` : 'free'}`);
   }
   return 0;
 }
@@ -127,7 +127,8 @@ async function sync(store: MirrorStore, config: LoadedConfig, name: string, full
   }
   let vendor: CompiledVendor;
   try {
-    vendor = compileToolingConfig(config, { simulators: false }).vendors.find((x) => x.name === name)!;
+    // This vendor only: the others may be served by simulators, or not be configured for this host.
+    vendor = compileVendors({ gateway: config.gateway, vendors: [v] })[0]!;
   } catch (e) {
     return printConfigError(e, ctx.vars.CONFIG_DIR, ctx);
   }

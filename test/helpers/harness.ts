@@ -11,7 +11,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { request } from 'undici';
 import type { CanonicalConversation } from '../../sim/canonical.js';
 import { simulators as seedSimulators } from '../../sim/index.js';
-import type { Simulator, SimulatorModule } from '../../sim/kit.js';
+import type { Fault, Simulator, SimulatorModule } from '../../sim/kit.js';
 import type { Logger } from '../../src/app.js';
 import type { Env } from '../../src/config/interpolate.js';
 import { buildGateway, type Gateway } from '../../src/gateway.js';
@@ -73,6 +73,8 @@ export interface HarnessOptions {
    * `mirror: {serve: always}` to each vendor YAML that has no mirror block, so every vendor is mirrored.
    */
   mirrors?: { store?: string; serveAlways?: boolean; leaseMs?: number };
+  /** Faults the simulators start with (before the gateway makes its first call). */
+  faults?: Record<string, Fault>;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -100,6 +102,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     simulators: registry,
     cursorSecret: opts.cursorSecret ?? 'test-secret-0123456789abcdef',
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.faults ? { simulatorFaults: opts.faults } : {}),
     ...(opts.mirrors ? { mirrors: { store: opts.mirrors.store ?? 'sqlite::memory:', dataDir: dir, ...(opts.mirrors.leaseMs ? { leaseMs: opts.mirrors.leaseMs } : {}) } } : {}),
   });
   const server: ServerType = await new Promise((resolve) => {
