@@ -31,6 +31,8 @@ export interface Rig {
   state: MemoryStore;
   /** Clock readings of every call that reached the vendor. */
   callTimes: number[];
+  /** The whole upstream stack (cache included), as live requests use it. */
+  live: Upstream;
   mirrorId: number;
   meta(): Promise<MirrorMeta>;
   full(signal?: AbortSignal): ReturnType<typeof fullRead>;
@@ -76,7 +78,8 @@ export async function mirrorRig(vut: VendorUnderTest, data: CanonicalConversatio
       return transport.get(v, req, o);
     },
   };
-  const upstream = createUpstream({ store: state, clock, transport: recording }).direct;
+  const stack = createUpstream({ store: state, clock, transport: recording });
+  const upstream = stack.direct;
   const url = opts.store ?? `sqlite:${join(dir, 'mirror.sqlite')}`;
   let store = new MirrorStore(await openMirrorDb(url, dir));
   const m = await store.ensure(vendor.name, vendor.mirror.identity, vendor.mirror.mapping, vendor.origin, clock.now());
@@ -91,6 +94,7 @@ export async function mirrorRig(vut: VendorUnderTest, data: CanonicalConversatio
     clock,
     state,
     callTimes,
+    live: stack,
     mirrorId: m.id,
     meta: async () => (await store.meta(m.id))!,
     full: async (signal) => fullRead(await ctx(signal)),
