@@ -149,7 +149,7 @@ function viaMirror(q: QueryShape, v: CompiledVendor, live: VendorPlan, m: Mirror
     const warming = note(m.notReady ?? 'mirror warming');
     // Read whole it would fail anyway (and spend budget the warming sync needs): say so without calling.
     if (live.mode === 'whole' && m.knownSize !== undefined && m.knownSize > v.maxItems) {
-      return { ...warming, tooLarge: `${v.name} holds more than maxItems (${v.maxItems}) conversations to read whole (its mirror has counted ${m.knownSize} so far); it is served from the mirror once its first full read completes` };
+      return { ...warming, tooLarge: `${v.name} holds at least ${m.knownSize} conversations, more than maxItems (${v.maxItems}) to read whole: it is served from its mirror once that is warm; ${m.notReady ?? 'mirror warming'}` };
     }
     return warming;
   }

@@ -100,7 +100,7 @@ describe('mirrors through the API', () => {
     const before = sim.calls.length;
     const res = await hh.get('/conversations?limit=3');
     expect(res.status).toBe(502);
-    expect(res.body.errors[0]).toMatchObject({ vendor: 'uncodie', code: 'UPSTREAM_TOO_LARGE', message: expect.stringMatching(/more than maxItems \(50\).*counted 230/) });
+    expect(res.body.errors[0]).toMatchObject({ vendor: 'uncodie', code: 'UPSTREAM_TOO_LARGE', message: expect.stringMatching(/^uncodie holds at least 230 conversations, more than maxItems \(50\) to read whole: .*; mirror warming \(first full read: 200 conversations so far\)$/) });
     expect(sim.calls.length).toBe(before);
   });
 
