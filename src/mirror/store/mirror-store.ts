@@ -5,7 +5,7 @@
  * the sync lease, in the same transaction.
  */
 import { sql, type Insertable, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction, type Updateable } from 'kysely';
-import type { OrderDir, OrderField, SortKey } from '../../model/query.js';
+import type { Filters, OrderDir, OrderField, SortKey } from '../../model/query.js';
 import type { MirrorDb } from './connect.js';
 import { CURRENT, NULL_LAST_ASC, NULL_LAST_DESC, type MirrorDatabase, type MirrorsTable, type RowsTable, type SortColumn } from './tables.js';
 
@@ -95,20 +95,8 @@ export interface RowOutput {
   raw: string | null;
 }
 
-/** The filters a mirror evaluates (values as the API normalized them; times in epoch ms). */
-export interface MirrorFilters {
-  status?: string;
-  channel?: string;
-  agentId?: string;
-  leadId?: string;
-  visitorId?: string;
-  userId?: string;
-  search?: string;
-  createdAfter?: number;
-  createdBefore?: number;
-  updatedAfter?: number;
-  updatedBefore?: number;
-}
+/** The filters a mirror evaluates: the API's own (times in epoch ms), with the same semantics. */
+export type MirrorFilters = Filters;
 
 /** Writes that must come from the current lease holder: checked and extended in the write's transaction. */
 export interface Fence {
