@@ -114,12 +114,11 @@ export async function fullRead(ctx: SyncContext): Promise<PassReport> {
     const { deleted } = await store.finishFull(meta.id, run, {
       now: clock.now(),
       ...(complete ? { complete: true } : { expected: run.firstTotal !== null && run.firstTotal === run.lastTotal ? run.lastTotal : null }),
-      meta: { ...marks, lastFull: done },
+      meta: marks,
+      report: done,
       ...fenced(ctx),
     });
-    const final = { ...done, deleted };
-    await store.patch(meta.id, { lastFull: final }, ctx.fence?.());
-    return final;
+    return { ...done, deleted };
   } catch (e) {
     if (lost(e)) throw lost(e);
     const f = asFailure(e, v);

@@ -251,7 +251,7 @@ export class MirrorStore {
   async finishFull(
     id: number,
     run: FullRun,
-    opts: { now: number; complete?: boolean; expected?: number | null; fence?: Fence; meta?: MetaPatch },
+    opts: { now: number; complete?: boolean; expected?: number | null; fence?: Fence; meta?: MetaPatch; report?: PassReport },
   ): Promise<{ deleted: number; sure: boolean }> {
     return this.conn.db.transaction().execute(async (trx) => {
       if (opts.fence) await fence(trx, opts.fence);
@@ -272,7 +272,8 @@ export class MirrorStore {
         if (!sure) gone = gone.where('missed', '>=', 2);
         deleted = Number((await gone.executeTakeFirst()).numUpdatedRows);
       }
-      const patch = { ...metaColumns({ ...opts.meta, syncedAt: run.startedAt }, m), ready: 1, run: null };
+      const lastFull = opts.report ? { lastFull: { ...opts.report, deleted } } : {};
+      const patch = { ...metaColumns({ ...opts.meta, ...lastFull, syncedAt: run.startedAt }, m), ready: 1, run: null };
       if (deleted > 0) {
         await trx.insertInto('mirror_revs').values({ mirror_id: id, rev, at: opts.now, synced_at: patch.synced_at ?? m.synced_at }).execute();
         await trx
