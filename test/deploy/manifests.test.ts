@@ -3,7 +3,8 @@
  * would notice them rot. This checks they agree with config/, the Dockerfile and the code instead: the
  * ConfigMaps are exact copies of config/, the volume the Deployment builds from them loads (as
  * `switchboard check` would) with the environment the pod gets, that environment passes src/env.ts, and
- * every name, port and path that joins one manifest to another matches.
+ * every name, port, path and credential that joins one manifest to another matches (the gateway's
+ * MIRROR_STORE and the PostgreSQL it names, among them).
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,20 +33,25 @@ interface Secret extends Manifest {
 interface HttpProbe {
   httpGet?: { path: string; port: number | string };
 }
+interface ExecProbe {
+  exec?: { command: string[] };
+}
 interface Container {
   name: string;
+  image?: string;
   ports?: { name?: string; containerPort: number }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
-  env?: { name: string; value?: unknown }[];
+  env?: { name: string; value?: unknown; valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } }[];
   volumeMounts?: { name: string; mountPath: string }[];
-  readinessProbe?: HttpProbe;
-  livenessProbe?: HttpProbe;
+  readinessProbe?: HttpProbe & ExecProbe;
+  livenessProbe?: HttpProbe & ExecProbe;
 }
 interface ProjectedSource {
   configMap?: { name: string; items?: { key: string; path: string }[] };
 }
 interface Deployment extends Manifest {
   spec: {
+    replicas?: number;
     selector: { matchLabels: Labels };
     template: {
       metadata: { labels: Labels; annotations?: Record<string, string> };
@@ -57,8 +63,17 @@ interface Deployment extends Manifest {
     };
   };
 }
+interface StatefulSet extends Omit<Deployment, 'spec'> {
+  spec: Deployment['spec'] & {
+    serviceName: string;
+    replicas?: number;
+    volumeClaimTemplates?: { metadata: { name: string }; spec: { accessModes: string[]; resources: { requests: { storage: string } } } }[];
+  };
+}
+/** What runs pods: their templates are what Services select. */
+type Workload = Deployment | StatefulSet;
 interface Service extends Manifest {
-  spec: { selector: Labels; ports: { name?: string; port: number; targetPort?: number | string }[] };
+  spec: { selector: Labels; clusterIP?: string; ports: { name?: string; port: number; targetPort?: number | string }[] };
 }
 interface Hpa extends Manifest {
   spec: { scaleTargetRef: { apiVersion: string; kind: string; name: string }; minReplicas?: number; maxReplicas: number };
@@ -70,6 +85,8 @@ interface ComposeService {
   environment?: Record<string, unknown>;
   ports?: string[];
   volumes?: string[];
+  healthcheck?: { test: string[] | string };
+  depends_on?: string[] | Record<string, { condition?: string }>;
 }
 
 const isYaml = (f: string) => f.endsWith('.yaml') || f.endsWith('.yml');
@@ -94,6 +111,24 @@ function imageEnv(dockerfile: string): Record<string, string> {
 }
 const IMAGE_ENV = imageEnv(await text('Dockerfile'));
 
+/**
+ * Where the official postgres image keeps its data (PGDATA, and the image's VOLUME): up to 17 it is
+ * /var/lib/postgresql/data; from 18 the volume is /var/lib/postgresql (PGDATA a versioned folder in it).
+ */
+function postgresDataPath(image: string | undefined): string {
+  const major = Number(/^postgres:(\d+)/.exec(image ?? '')?.[1]);
+  if (!Number.isInteger(major)) throw new Error(`${image}: use the postgres image with a major version tag (postgres:16)`);
+  return major >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data';
+}
+/** The variables the postgres image's entrypoint reads (anything else set on it is a typo). */
+const POSTGRES_IMAGE_ENV = ['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD_FILE', 'POSTGRES_DB', 'POSTGRES_INITDB_ARGS', 'POSTGRES_INITDB_WALDIR', 'POSTGRES_HOST_AUTH_METHOD', 'PGDATA'];
+/** The user, password, database, host and port of a postgres:// URL (what MIRROR_STORE says). */
+function pgUrl(url: string): { user: string; password: string; db: string; host: string; port: number } {
+  const u = new URL(url);
+  expect(u.protocol, url.replace(/\/\/[^@/]*@/, '//***@')).toMatch(/^postgres(ql)?:$/);
+  return { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), db: u.pathname.slice(1), host: u.hostname, port: Number(u.port || 5432) };
+}
+
 /** Keys a manifest sets that neither src/env.ts nor a `${VAR}` in config/ reads (typos, leftovers). */
 function unconsumed(set: Record<string, string>, vars: object): string[] {
   return Object.keys(set).filter((k) => !(k in vars) && !referenced.has(k));
@@ -114,6 +149,7 @@ function find<T extends Manifest>(kind: string, name: string): T {
 }
 
 const deployment = find<Deployment>('Deployment', 'switchboard');
+const workloads = manifests.filter((m): m is Workload => m.kind === 'Deployment' || m.kind === 'StatefulSet');
 const pod = deployment.spec.template;
 const container = pod.spec.containers.find((c) => c.name === 'switchboard')!;
 
@@ -192,7 +228,11 @@ describe('deploy/k8s', () => {
       const values = m.kind === 'ConfigMap' ? (m as ConfigMap).data : m.kind === 'Secret' ? (m as Secret).stringData : undefined;
       for (const [k, v] of Object.entries(values ?? {})) expect(typeof v, `${m.kind}/${m.metadata.name}: ${k}`).toBe('string');
     }
-    for (const e of container.env ?? []) if (e.value !== undefined) expect(typeof e.value, e.name).toBe('string');
+    for (const w of workloads) {
+      for (const c of w.spec.template.spec.containers) {
+        for (const e of c.env ?? []) if (e.value !== undefined) expect(typeof e.value, `${w.kind}/${w.metadata.name} ${c.name}: ${e.name}`).toBe('string');
+      }
+    }
   });
 
   it('the environment the pod gets passes src/env.ts, and every key set is read by the gateway', () => {
@@ -205,6 +245,82 @@ describe('deploy/k8s', () => {
     expect(url.protocol).toBe('redis:');
     const redis = find<Service>('Service', url.hostname);
     expect(redis.spec.ports.map((p) => p.port)).toContain(Number(url.port || 6379));
+  });
+
+  it('MIRROR_STORE is in the Secret (never a ConfigMap) and names the postgres Service, with the credentials its StatefulSet creates', () => {
+    const { vars } = readEnv(podEnv());
+    expect(vars.MIRRORS).toBe('on');
+    // It carries a password: from switchboard's Secret, and nowhere a ConfigMap or a plain env value sets it.
+    const secrets = (container.envFrom ?? []).flatMap((f) => (f.secretRef ? [secretValues(find<Secret>('Secret', f.secretRef.name))] : []));
+    expect(secrets.some((s) => s.MIRROR_STORE === vars.MIRROR_STORE), 'MIRROR_STORE comes from a Secret the pod reads').toBe(true);
+    for (const m of manifests.filter((x): x is ConfigMap => x.kind === 'ConfigMap')) expect(Object.keys(m.data ?? {}), `ConfigMap/${m.metadata.name}`).not.toContain('MIRROR_STORE');
+    expect((container.env ?? []).map((e) => e.name)).not.toContain('MIRROR_STORE');
+
+    // The host is a Service, on a port it has, selecting the postgres StatefulSet's pods on a port they listen on.
+    const store = pgUrl(vars.MIRROR_STORE);
+    const service = find<Service>('Service', store.host);
+    const port = service.spec.ports.find((p) => p.port === store.port);
+    expect(port, `Service ${store.host} has port ${store.port}`).toBeDefined();
+    const sts = find<StatefulSet>('StatefulSet', store.host);
+    expect(sts.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+    const pg = sts.spec.template.spec.containers.find((c) => /^postgres:/.test(c.image ?? ''));
+    expect(pg, 'a container on the official postgres image').toBeDefined();
+    expect(containerPort(pg!, port!.targetPort ?? port!.port)).toBe(5432);
+
+    // The role, password and database the image creates on first start are the ones the URL logs in with.
+    const pgEnv = (name: string): string | undefined => {
+      const e = pg!.env?.find((x) => x.name === name);
+      if (e?.valueFrom?.secretKeyRef) {
+        const { name: secret, key } = e.valueFrom.secretKeyRef;
+        const value = secretValues(find<Secret>('Secret', secret))[key];
+        expect(value, `Secret ${secret} has ${key}`).toBeDefined();
+        return String(value);
+      }
+      return e?.value as string | undefined;
+    };
+    for (const e of pg!.env ?? []) expect(POSTGRES_IMAGE_ENV, `${e.name} is not a variable of the postgres image`).toContain(e.name);
+    const user = pgEnv('POSTGRES_USER') ?? 'postgres';
+    expect(store.user).toBe(user);
+    expect(pg!.env?.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom?.secretKeyRef, 'POSTGRES_PASSWORD from a Secret').toBeDefined();
+    expect(store.password, 'the password in MIRROR_STORE is POSTGRES_PASSWORD').toBe(pgEnv('POSTGRES_PASSWORD'));
+    expect(store.db).toBe(pgEnv('POSTGRES_DB') ?? user);
+    // Its readiness asks PostgreSQL itself, as that role, for that database.
+    const probe = pg!.readinessProbe?.exec?.command ?? [];
+    expect(probe[0]).toBe('pg_isready');
+    expect(probe.slice(probe.indexOf('-U'), probe.indexOf('-U') + 2)).toEqual(['-U', user]);
+    expect(probe.slice(probe.indexOf('-d'), probe.indexOf('-d') + 2)).toEqual(['-d', store.db]);
+  });
+
+  it("the postgres StatefulSet keeps its data on its claim: mounted at the image's data path, PGDATA inside it, a headless governing Service", () => {
+    const sts = find<StatefulSet>('StatefulSet', pgUrl(readEnv(podEnv()).vars.MIRROR_STORE).host);
+    const pg = sts.spec.template.spec.containers.find((c) => /^postgres:/.test(c.image ?? ''))!;
+    expect(sts.spec.replicas ?? 1, 'one PostgreSQL: no replication is set up').toBe(1);
+    const claims = sts.spec.volumeClaimTemplates ?? [];
+    expect(claims.length, 'a volumeClaimTemplate').toBeGreaterThan(0);
+    const dataPath = postgresDataPath(pg.image);
+    const mount = pg.volumeMounts?.find((m) => m.mountPath === dataPath);
+    expect(mount, `a volume at ${dataPath}`).toBeDefined();
+    expect(claims.map((c) => c.metadata.name), 'the volume at the data path is a claim, not the pod\'s disk').toContain(mount!.name);
+    const claim = claims.find((c) => c.metadata.name === mount!.name)!;
+    expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
+    expect(claim.spec.resources.requests.storage).toMatch(/^\d+(Mi|Gi|Ti)$/);
+    const pgdata = pg.env?.find((e) => e.name === 'PGDATA')?.value as string | undefined;
+    if (pgdata !== undefined) expect(pgdata === dataPath || pgdata.startsWith(`${dataPath}/`), `PGDATA ${pgdata} is on the claim`).toBe(true);
+
+    const governing = find<Service>('Service', sts.spec.serviceName);
+    expect(governing.spec.clusterIP).toBe('None');
+    expect(sts.spec.template.metadata.labels).toMatchObject(governing.spec.selector);
+    expect(sts.spec.template.metadata.labels).toMatchObject(sts.spec.selector.matchLabels);
+  });
+
+  it('several replicas share a PostgreSQL mirror store; nothing needs DATA_DIR on the read-only root filesystem', () => {
+    const { vars } = readEnv(podEnv());
+    const hpa = manifests.filter((m): m is Hpa => m.kind === 'HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.name === deployment.metadata.name);
+    const replicas = Math.max(deployment.spec.replicas ?? 1, hpa?.spec.minReplicas ?? 1);
+    expect(replicas).toBeGreaterThanOrEqual(2);
+    // A SQLite file per pod would be a mirror per replica, each syncing every vendor (and on a read-only disk).
+    expect(vars.MIRROR_STORE).toMatch(/^postgres(ql)?:\/\//);
+    expect(container.volumeMounts?.map((m) => m.mountPath) ?? []).not.toContain(vars.DATA_DIR);
   });
 
   it('mounts config/ at CONFIG_DIR: the volume built from the ConfigMaps is config/, and loads with the pod env', async () => {
@@ -249,12 +365,11 @@ describe('deploy/k8s', () => {
     expect(graceSeconds * 1000).toBeGreaterThan(drainDelayMs + graceMs);
   });
 
-  it("the Deployment's selector matches its pods; each Service selects a Deployment's pods on a port they have", () => {
-    const deployments = manifests.filter((m): m is Deployment => m.kind === 'Deployment');
-    for (const d of deployments) expect(d.spec.template.metadata.labels, d.metadata.name).toMatchObject(d.spec.selector.matchLabels);
+  it("each Deployment's and StatefulSet's selector matches its pods; each Service selects one's pods on a port they have", () => {
+    for (const d of workloads) expect(d.spec.template.metadata.labels, `${d.kind}/${d.metadata.name}`).toMatchObject(d.spec.selector.matchLabels);
 
     for (const s of manifests.filter((m): m is Service => m.kind === 'Service')) {
-      const target = deployments.filter((d) => Object.entries(s.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+      const target = workloads.filter((d) => Object.entries(s.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
       expect(target.map((d) => d.metadata.name), `Service ${s.metadata.name} selects`).toHaveLength(1);
       for (const p of s.spec.ports) {
         const ports = target[0]!.spec.template.spec.containers.map((c) => containerPort(c, p.targetPort ?? p.port));
@@ -279,18 +394,22 @@ describe('deploy/k8s', () => {
   });
 });
 
-const compose = parse(await text('deploy/docker-compose.yml')) as { services: Record<string, ComposeService> };
+const compose = parse(await text('deploy/docker-compose.yml')) as { services: Record<string, ComposeService>; volumes?: Record<string, unknown> };
 const nginx = await text('deploy/nginx.conf');
 
 describe('deploy/docker-compose.yml and nginx.conf', () => {
-  const { redis, switchboard, lb } = compose.services;
+  const { redis, postgres, switchboard, lb } = compose.services;
   // Compose resolves ${VAR:-default} from the shell; with nothing set, the defaults apply.
-  const set = Object.fromEntries(Object.entries(switchboard?.environment ?? {}).map(([k, v]) => [k, interpolateString(String(v), {}, [k])]));
+  const environment = (s: ComposeService | undefined, shell: Record<string, string> = {}) =>
+    Object.fromEntries(Object.entries(s?.environment ?? {}).map(([k, v]) => [k, interpolateString(String(v), shell, [k])]));
+  const set = environment(switchboard);
   const env = { ...IMAGE_ENV, ...set };
+  const dependsOn = (s: ComposeService | undefined) => (Array.isArray(s?.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, {}])) : (s?.depends_on ?? {}));
 
-  it('has redis, switchboard and lb services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['lb', 'redis', 'switchboard']);
+  it('has redis, postgres, switchboard and lb services', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['lb', 'postgres', 'redis', 'switchboard']);
     expect(redis?.image).toMatch(/^redis:/);
+    expect(postgres?.image).toMatch(/^postgres:\d+/);
     expect(lb?.image).toMatch(/^nginx:/);
   });
 
@@ -305,6 +424,37 @@ describe('deploy/docker-compose.yml and nginx.conf', () => {
     expect(Number(url.port || 6379)).toBe(6379); // the redis image's port; the service publishes none
     // The image bakes config/ in (COPY config); SIMULATORS defaults to auto here.
     await expect(loadToolingConfig(join(ROOT, 'config'), env, { simulators: vars.SIMULATORS !== 'off' })).resolves.toBeDefined();
+  });
+
+  it('the replicas share the postgres service as MIRROR_STORE, with the role, password and database it creates, once it is healthy', () => {
+    const { vars } = readEnv(env);
+    expect(vars.MIRRORS).toBe('on');
+    const store = pgUrl(vars.MIRROR_STORE);
+    expect(store.host).toBe('postgres');
+    expect(store.port).toBe(5432); // the postgres image's port; the service publishes none
+    expect(postgres?.ports ?? []).toEqual([]);
+    const pg = environment(postgres);
+    for (const k of Object.keys(pg)) expect(POSTGRES_IMAGE_ENV, `${k} is not a variable of the postgres image`).toContain(k);
+    const user = pg.POSTGRES_USER ?? 'postgres';
+    expect(store).toMatchObject({ user, password: pg.POSTGRES_PASSWORD, db: pg.POSTGRES_DB ?? user });
+    // One shell variable sets both passwords: change it and they still agree.
+    const shell = { POSTGRES_PASSWORD: 'from-the-shell' };
+    expect(pgUrl(environment(switchboard, shell).MIRROR_STORE!).password).toBe(environment(postgres, shell).POSTGRES_PASSWORD);
+    expect(pg.POSTGRES_PASSWORD).not.toBe('from-the-shell');
+
+    // Its healthcheck asks PostgreSQL itself, and the replicas wait for it (and for Redis).
+    const test = [postgres?.healthcheck?.test ?? []].flat().join(' ');
+    expect(test).toMatch(/\bpg_isready\b/);
+    expect(dependsOn(switchboard)).toMatchObject({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+  });
+
+  it("postgres keeps its data in a named volume at the image's data path", () => {
+    const dataPath = postgresDataPath(postgres?.image);
+    const mount = postgres?.volumes?.map((v) => v.split(':')).find(([, target]) => target === dataPath);
+    expect(mount, `a volume at ${dataPath}`).toBeDefined();
+    const [source] = mount!;
+    expect(source, 'a named volume (a bind mount would be a host folder)').toMatch(/^[A-Za-z0-9][\w.-]*$/);
+    expect(Object.keys(compose.volumes ?? {}), 'declared under volumes:').toContain(source);
   });
 
   it('gives a replica time to drain before Docker kills it', async () => {

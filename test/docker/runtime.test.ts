@@ -1,18 +1,22 @@
 /**
  * The production image, without a Docker engine: the Dockerfile is read and its runtime stage done by hand
- * in a temp folder — the build's output, the files it copies, `npm ci --omit=dev`, its ENV, a non-root
- * user where we can switch to one, its CMD — then the gateway must serve, pass the HEALTHCHECK and stop
- * on the STOPSIGNAL with exit 0. This proves the production dependencies suffice (nothing the image runs
- * imports a devDependency) and that the image needs nothing the Dockerfile doesn't put there.
+ * in a temp folder — the build's output, the files it copies (node_modules as the build stage leaves it
+ * after `npm prune --omit=dev`: production dependencies, with the native addon it compiled), the RUN that
+ * makes the data folder, its ENV, a non-root user where we can switch to one, its CMD — then the gateway
+ * must serve, pass the HEALTHCHECK, keep its SQLite mirror in DATA_DIR, and stop on the STOPSIGNAL with
+ * exit 0. This proves the production dependencies suffice (nothing the image runs imports a devDependency)
+ * and that the image needs nothing the Dockerfile doesn't put there (nor writes anywhere but DATA_DIR).
  */
 import { execFile, spawn } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
 import { ROOT } from '../helpers/harness.js';
 import { listening } from '../helpers/listening.js';
 
@@ -50,6 +54,18 @@ const last = (s: Stage, op: string) => all(s, op).at(-1);
 const dockerfile = parseDockerfile(await readFile(join(ROOT, 'Dockerfile'), 'utf8'));
 const runtime = dockerfile.at(-1)!;
 const workdir = last(runtime, 'WORKDIR')?.args ?? '/';
+/** The stage the runtime stage copies from (`COPY --from=<name>`). */
+const build = dockerfile.find((s) => s.name !== undefined && all(runtime, 'COPY').some((c) => c.args.includes(`--from=${s.name}`)));
+/** The index of the first RUN of a stage that matches. */
+const runIndex = (s: Stage, re: RegExp) => s.instructions.findIndex((i) => i.op === 'RUN' && re.test(i.args));
+/** The ENV of a stage, in order (`ENV k=v k2="v 2"`). */
+function stageEnv(s: Stage): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of all(s, 'ENV')) for (const [, k = '', v = ''] of e.args.matchAll(/(\w+)=("[^"]*"|\S+)/g)) env[k] = v.replace(/^"(.*)"$/, '$1');
+  return env;
+}
+/** VOLUME ["/a", "/b"] or VOLUME /a /b. */
+const volumes = (s: Stage) => all(s, 'VOLUME').flatMap((v) => (v.args.trim().startsWith('[') ? (JSON.parse(v.args) as string[]) : v.args.split(/\s+/)));
 
 const temps: string[] = [];
 afterAll(async () => {
@@ -59,7 +75,6 @@ afterAll(async () => {
 describe('Dockerfile', () => {
   it('builds in one stage and runs in another: non-root, a HEALTHCHECK, SIGTERM, node dist/src/server.js', async () => {
     expect(dockerfile.length).toBeGreaterThanOrEqual(2);
-    const build = dockerfile.find((s) => s.name !== undefined && all(runtime, 'COPY').some((c) => c.args.includes(`--from=${s.name}`)));
     expect(build, 'the runtime stage copies from a build stage').toBeDefined();
     expect(all(build!, 'RUN').some((r) => /\bnpm run build\b/.test(r.args))).toBe(true);
     // The build stage gets every folder the build compiles.
@@ -73,16 +88,50 @@ describe('Dockerfile', () => {
     expect(last(runtime, 'HEALTHCHECK')?.args).toMatch(/\bCMD\s+\S/);
     expect(last(runtime, 'STOPSIGNAL')?.args).toBe('SIGTERM');
     expect(JSON.parse(last(runtime, 'CMD')!.args)).toEqual(['node', 'dist/src/server.js']);
-    expect(all(runtime, 'RUN').some((r) => /\bnpm ci\b.*--omit=dev\b/.test(r.args))).toBe(true);
   });
 
-  it('.dockerignore keeps node_modules, tests and .git out of the build context', async () => {
+  it('compiles the native addon once, in the build stage, and prunes dev dependencies there; the runtime stage copies node_modules', () => {
+    // better-sqlite3 compiles with node-gyp when no prebuilt binary can be downloaded: python3, make, g++.
+    const tools = runIndex(build!, /\bapt-get install\b(?=.*\bpython3\b)(?=.*\bmake\b)(?=.*\bg\+\+)/);
+    const install = runIndex(build!, /\bnpm ci\b/);
+    const compile = runIndex(build!, /\bnpm run build\b/);
+    const prune = runIndex(build!, /\bnpm prune\b.*--omit=dev\b/);
+    expect(tools, 'the build stage installs python3, make and g++').toBeGreaterThanOrEqual(0);
+    expect(install, 'npm ci in the build stage').toBeGreaterThan(tools);
+    // With dev dependencies (the build needs them) and install scripts (the addon's compile is one).
+    expect(build!.instructions[install]!.args).not.toMatch(/--omit=dev|--ignore-scripts/);
+    // Pruned after the build (tsc is a dev dependency), so what the runtime stage copies is production only.
+    expect(prune, 'npm prune --omit=dev after npm run build').toBeGreaterThan(compile);
+    expect(compile).toBeGreaterThan(install);
+
+    const copies = all(runtime, 'COPY').map((c) => c.args.split(/\s+/));
+    expect(copies).toContainEqual([`--from=${build!.name}`, `${workdir}/node_modules`, './node_modules']);
+    // Nothing installs or compiles again in the runtime stage: no compiler there, no network needed.
+    for (const r of all(runtime, 'RUN')) expect(r.args).not.toMatch(/\bnpm (ci|install|i|rebuild)\b|node-gyp|prebuild-install/);
+  });
+
+  it('gives the unprivileged user a data folder: DATA_DIR, made and owned by USER in a RUN, and a VOLUME', () => {
+    const dataDir = stageEnv(runtime).DATA_DIR;
+    expect(dataDir, 'ENV DATA_DIR').toBeDefined();
+    expect(dataDir!.startsWith('/'), 'DATA_DIR is absolute').toBe(true);
+    expect(volumes(runtime)).toContain(dataDir);
+    const user = last(runtime, 'USER')!.args.split(':')[0];
+    const made = all(runtime, 'RUN').find((r) => new RegExp(`\\bmkdir\\b[^&;]*\\s${dataDir}(\\s|$)`).test(r.args));
+    expect(made, `a RUN makes ${dataDir}`).toBeDefined();
+    expect(made!.args).toMatch(new RegExp(`\\bchown\\s+(-\\S+\\s+)*${user}(:\\S*)?\\s+${dataDir}(\\s|$)`));
+    // The RUN comes before USER (it needs root) and before VOLUME (later changes to a volume's path are discarded).
+    const at = runtime.instructions.indexOf(made!);
+    expect(at).toBeLessThan(runtime.instructions.findIndex((i) => i.op === 'USER'));
+    expect(at).toBeLessThan(runtime.instructions.findIndex((i) => i.op === 'VOLUME'));
+  });
+
+  it('.dockerignore keeps node_modules, tests, .git and a local data folder out of the build context', async () => {
     const ignored = (await readFile(join(ROOT, '.dockerignore'), 'utf8')).split('\n').map((l) => l.trim().replace(/^\/|\/$/g, ''));
-    for (const entry of ['node_modules', 'test', '.git']) expect(ignored, entry).toContain(entry);
+    for (const entry of ['node_modules', 'test', '.git', 'data']) expect(ignored, entry).toContain(entry);
   });
 
   it(
-    'its runtime stage, done by hand, serves /healthz and /conversations with production dependencies only, and exits 0 on SIGTERM',
+    'its runtime stage, done by hand, serves /healthz, /readyz and /conversations with production dependencies only, keeps its mirror in DATA_DIR, and exits 0 on SIGTERM',
     async () => {
       const tmp = await mkdtemp(join(tmpdir(), 'sb-image-'));
       temps.push(tmp);
@@ -93,27 +142,88 @@ describe('Dockerfile', () => {
       const timings: string[] = [];
       const lap = (what: string) => timings.push(`${what} ${Math.round(performance.now() - started)} ms`);
 
+      // USER: as root here, drop to an unprivileged user, so the app can't rely on writing where it runs
+      // (everything but what the Dockerfile gives USER stays root's). Not root: we are that user already.
+      const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+      if (asUser.uid !== undefined) await chmod(tmp, 0o755);
+      const owner = { uid: asUser.uid ?? process.getuid!(), gid: asUser.gid ?? process.getgid!() };
+      const user = last(runtime, 'USER')!.args.split(':')[0];
+
       // The build stage: npm run build, into a folder of our own (the repo's dist/ is left alone).
       await run('npm', ['run', 'build', '--silent', '--', '--outDir', built], { cwd: ROOT, maxBuffer: 16 << 20 });
       lap('build');
 
-      // COPY, as the runtime stage says: from the build stage or from the build context (the repo).
-      const inImage = (p: string) => join(app, p.startsWith('/') ? p.slice(workdir.length) : p);
-      for (const c of all(runtime, 'COPY')) {
-        const parts = c.args.split(/\s+/);
+      /** A path of the image (absolute under WORKDIR, or relative to it) in the temp folder. */
+      const inImage = (p: string) => {
+        if (!p.startsWith('/')) return join(app, p);
+        if (p !== workdir && !p.startsWith(`${workdir}/`)) throw new Error(`${p} is outside WORKDIR ${workdir}: the test maps only WORKDIR`);
+        return join(app, p.slice(workdir.length));
+      };
+
+      /** Puts at `target` what the build stage leaves at `src` when it is done. */
+      const fromBuildStage = async (src: string, target: string) => {
+        if (src === `${workdir}/dist`) return cp(built, target, { recursive: true });
+        if (src === `${workdir}/node_modules`) {
+          // After its `npm ci` and `npm prune --omit=dev`: the production dependencies, with the native addons
+          // its `npm ci` compiled. So: npm ci --omit=dev in the image's folder (package.json and the lockfile
+          // were copied there first), scripts off (no compiling here), then the repo's compiled build/ folders.
+          expect(target).toBe(join(app, 'node_modules'));
+          await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app, maxBuffer: 16 << 20 });
+          lap('npm ci --omit=dev');
+          const lock = JSON.parse(await readFile(join(app, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }> };
+          const addons = Object.entries(lock.packages)
+            .filter(([path, p]) => path !== '' && !p.dev && p.hasInstallScript && existsSync(join(app, path, 'binding.gyp')))
+            .map(([path]) => path);
+          expect(addons, 'native addons among the production dependencies').toContain('node_modules/better-sqlite3');
+          for (const path of addons) {
+            const compiled = join(ROOT, path, 'build');
+            if (!existsSync(join(compiled, 'Release'))) throw new Error(`${compiled}/Release is missing: run npm ci in the repo (it compiles ${path})`);
+            await cp(compiled, join(app, path, 'build'), { recursive: true });
+          }
+          return;
+        }
+        throw new Error(`COPY --from=${build!.name} ${src}: the test doesn't know what the build stage leaves there`);
+      };
+
+      /** RUN, as root before USER: each `&&`-joined command emulated (chown to USER, which here is `owner`). */
+      const runCommand = async (command: string) => {
+        const [name, ...rest] = command.trim().split(/\s+/);
+        const flags = rest.filter((a) => a.startsWith('-'));
+        const [first = '', ...others] = rest.filter((a) => !a.startsWith('-'));
+        if (name === 'mkdir' && flags.every((f) => f === '-p')) {
+          for (const p of [first, ...others]) await mkdir(inImage(p), { recursive: flags.includes('-p') });
+        } else if (name === 'chown' && flags.length === 0) {
+          expect(first.split(':')[0], `${command}: chown to USER`).toBe(user);
+          for (const p of others) await chown(inImage(p), owner.uid, owner.gid);
+        } else if (name === 'chmod' && flags.length === 0 && /^[0-7]{3,4}$/.test(first)) {
+          for (const p of others) await chmod(inImage(p), parseInt(first, 8));
+        } else throw new Error(`RUN ${command}: the test can't emulate it (teach it, or keep the runtime stage's RUNs to mkdir, chown, chmod)`);
+      };
+
+      // The runtime stage's COPY and RUN, in order: COPY from the build stage or from the build context (the repo).
+      for (const i of runtime.instructions) {
+        if (i.op === 'RUN') {
+          for (const command of i.args.split('&&')) await runCommand(command);
+          continue;
+        }
+        if (i.op !== 'COPY') continue;
+        const parts = i.args.split(/\s+/);
         const from = parts.find((p) => p.startsWith('--from='))?.slice('--from='.length);
+        if (from !== undefined) expect(from).toBe(build!.name);
         const [dest, ...sources] = parts.filter((p) => !p.startsWith('--')).reverse();
         for (const src of sources.reverse()) {
-          const source = from ? (src.startsWith(`${workdir}/dist`) ? built + src.slice(`${workdir}/dist`.length) : join(ROOT, src.slice(workdir.length))) : join(ROOT, src);
           const target = dest!.endsWith('/') ? join(inImage(dest!), src.split('/').at(-1)!) : inImage(dest!);
-          await cp(source, target, { recursive: true });
+          if (from !== undefined) await fromBuildStage(src, target);
+          else await cp(join(ROOT, src), target, { recursive: true });
         }
       }
-      lap('copy');
-
-      // RUN npm ci --omit=dev (scripts off: the runtime needs none; the cache is not ours to clean).
-      await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app, maxBuffer: 16 << 20 });
-      lap('npm ci --omit=dev');
+      lap('copy and run');
+      // Pruned: no package that only devDependencies need (typescript stays: an optional peer of a production one).
+      const lock = JSON.parse(await readFile(join(app, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+      const devOnly = Object.keys(lock.packages).filter((path) => lock.packages[path]!.dev === true);
+      expect(devOnly.length).toBeGreaterThan(0);
+      expect(devOnly.filter((path) => existsSync(join(app, path))), 'dev dependencies left in node_modules').toEqual([]);
+      expect(existsSync(join(app, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')), 'the compiled addon').toBe(true);
 
       // Nothing the image runs may import a package that production dependencies don't provide.
       const pkg = JSON.parse(await readFile(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
@@ -130,20 +240,19 @@ describe('Dockerfile', () => {
         }
       }
       expect(unresolved, 'imports of packages that are not production dependencies').toEqual([]);
-      expect([...seen]).toEqual(expect.arrayContaining(['hono', 'undici', 'zod', 'yaml', 'pino']));
+      expect([...seen]).toEqual(expect.arrayContaining(['hono', 'undici', 'zod', 'yaml', 'pino', 'better-sqlite3', 'pg', 'kysely']));
 
       // The ENV of the image, but a free port, loopback, and /app where the image would have it.
-      const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
-      for (const e of all(runtime, 'ENV')) {
-        for (const kv of e.args.split(/\s+/)) {
-          const [k, ...v] = kv.split('=');
-          env[k!] = v.join('=').replace(/^"(.*)"$/, '$1');
-        }
-      }
-      Object.assign(env, { HOST: '127.0.0.1', PORT: '0', CONFIG_DIR: inImage(env.CONFIG_DIR ?? 'config') });
-      // USER: as root here, drop to an unprivileged user, so the app can't rely on writing where it runs.
-      const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-      if (asUser.uid !== undefined) await chmod(tmp, 0o755);
+      const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...stageEnv(runtime) };
+      const dataPath = inImage(env.DATA_DIR ?? 'data');
+      Object.assign(env, { HOST: '127.0.0.1', PORT: '0', CONFIG_DIR: inImage(env.CONFIG_DIR ?? 'config'), DATA_DIR: dataPath });
+      // The image sets neither MIRRORS nor MIRROR_STORE: mirrors on, in a SQLite file in DATA_DIR.
+      expect([env.MIRRORS, env.MIRROR_STORE]).toEqual([undefined, undefined]);
+      const dataDir = await stat(dataPath);
+      expect([dataDir.isDirectory(), dataDir.uid, dataDir.mode & 0o077], 'DATA_DIR: a folder, USER\'s, the owner\'s only').toEqual([true, owner.uid, 0]);
+      const { vendors } = await loadConfig(env.CONFIG_DIR!, env);
+      const mirrored = vendors.filter((v) => v.mirror?.enabled).map((v) => v.name).sort();
+      expect(mirrored.length, 'config/ mirrors some vendor').toBeGreaterThan(0);
 
       // The image's own CLI works there too (dist/src/cli/main.js; bin/ is not in the image).
       const check = await run(process.execPath, ['dist/src/cli/main.js', 'config', 'check'], { cwd: app, env, ...asUser });
@@ -167,6 +276,21 @@ describe('Dockerfile', () => {
         expect(res.statusCode, JSON.stringify(body)).toBe(200);
         expect(body.data).toHaveLength(3);
         expect(body.sources.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+
+        // Ready, naming each mirrored vendor's mirror: warming until its first full read, then ready.
+        const ready = await request(`http://127.0.0.1:${port}/readyz`);
+        const readiness = (await ready.body.json()) as { status: string; mirrors?: Record<string, string> };
+        expect(ready.statusCode, JSON.stringify(readiness)).toBe(200);
+        expect(Object.keys(readiness.mirrors ?? {}).sort(), JSON.stringify(readiness)).toEqual(mirrored);
+        for (const [vendor, state] of Object.entries(readiness.mirrors!)) expect(['warming', 'ready'], vendor).toContain(state);
+
+        // The mirror is DATA_DIR/mirror.sqlite (with its -wal and -shm), USER's and the owner's only.
+        const files = await readdir(dataPath);
+        expect(files, 'DATA_DIR').toContain('mirror.sqlite');
+        for (const f of files) {
+          const s = await stat(join(dataPath, f));
+          expect([s.uid, (s.mode & 0o777).toString(8)], f).toEqual([owner.uid, '600']);
+        }
       } finally {
         child.kill(last(runtime, 'STOPSIGNAL')!.args as NodeJS.Signals);
       }
@@ -174,6 +298,6 @@ describe('Dockerfile', () => {
       lap('stopped');
       console.info(`image runtime stage by hand: ${timings.join(', ')}`);
     },
-    180_000,
+    90_000,
   );
 });
