@@ -122,7 +122,8 @@ export function createMirrors(opts: MirrorsOptions): Mirrors {
                 note = "this walk's snapshot of the mirror is gone (rebuilt or collected): the rest of the walk reads the current copy";
               }
             }
-            out.set(name, { availability: a, view: { store, mirrorId: meta.id, rev, syncedAt, maxLagMs: w.spec.maxLagMs, counts, ...(note ? { note } : {}) } });
+            const rows = rev === meta.rev ? { rows: meta.rows } : {};
+            out.set(name, { availability: a, view: { store, mirrorId: meta.id, rev, syncedAt, maxLagMs: w.spec.maxLagMs, counts, ...rows, ...(note ? { note } : {}) } });
           } catch (e) {
             // The mirror store is away: the vendor is read live, as while warming.
             out.set(name, { availability: { ...availability(w, null), notReady: `mirror store unavailable (${(e as Error).message})` } });

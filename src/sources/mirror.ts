@@ -19,6 +19,8 @@ export interface MirrorView {
   mirrorId: number;
   /** The revision read: the current one, or the one a cursor's walk pinned. */
   rev: number;
+  /** Conversations in the copy, when `rev` is the current revision (the mirror counts them as it writes). */
+  rows?: number;
   syncedAt: number | null;
   maxLagMs: number;
   /** Exact counts per snapshot and filters, shared by requests (a snapshot never changes). */
@@ -87,6 +89,8 @@ export function mirrorSource(p: VendorPlan, v: CompiledVendor, q: Query, view: M
     },
     position: () => null,
     async total() {
+      // No filter at the current revision: the mirror's own count, no scan.
+      if (view.rows !== undefined && Object.keys(filters).length === 0) return view.rows;
       const cached = view.counts.get(countKey);
       if (cached !== undefined) return cached;
       const n = await timed(() => view.store.count(view.mirrorId, view.rev, filters));
