@@ -134,6 +134,16 @@ describe('mirrors through the API', () => {
     expect(hh.logger.lines.some((l) => l.msg?.startsWith("dropped the vendor's previous mirror"))).toBe(true);
   });
 
+  it('serves a mirrored vendor live when its store stops answering, and says why', async () => {
+    h = await startHarness({ vendors: [seed('superagentes')], data: { superagentes: demo('superagentes', 15) }, mirrors: {} });
+    await h.mirrorsReady();
+    expect((await h.get('/conversations?limit=2')).body.sources[0].mode).toBe('mirror');
+    await h.gateway.mirrors!.store.close();
+    const res = await h.get('/conversations?limit=2');
+    expect(res.status).toBe(200);
+    expect(res.body.sources[0]).toMatchObject({ status: 'ok', mode: 'live', total: 15, reason: expect.stringMatching(/^mirror store unavailable \(.+\): read live$/) });
+  });
+
   it('starts and serves live when the mirror store cannot be opened, saying so without its credentials', async () => {
     h = await startHarness({ vendors: [seed('superagentes')], data: { superagentes: demo('superagentes', 12) }, mirrors: { store: 'postgres://switchboard:s3cret-pass@127.0.0.1:1/none' } });
     const res = await h.get('/conversations?limit=2');
