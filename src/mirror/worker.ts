@@ -146,8 +146,10 @@ export class MirrorWorker {
         }
         if (frequentAsked) frequentAsked.reject(new Error(meta.ready ? `${v.name} has no frequent pass (strategy full)` : `${v.name}'s mirror is still warming: its first full read runs`));
         const next = Math.min(this.fullTask ? Number.POSITIVE_INFINITY : due.full, meta.ready && spec.frequent ? due.frequent : Number.POSITIVE_INFINITY);
-        this.nextAt = Number.isFinite(next) ? next : null;
-        await store.patch(meta.id, { nextSyncAt: this.nextAt }, this.fence()).catch(() => undefined);
+        const nextAt = Number.isFinite(next) ? next : null;
+        // Other replicas read it from the store for /vendors: written when it changes, not every wake-up.
+        if (nextAt !== meta.nextSyncAt) await store.patch(meta.id, { nextSyncAt: nextAt }, this.fence()).catch(() => undefined);
+        this.nextAt = nextAt;
         await this.sleep(Math.min((Number.isFinite(next) ? next : now + this.deps.leaseMs) - now, this.deps.leaseMs / 3));
       } catch (e) {
         if (this.stopping.signal.aborted) break;

@@ -4,7 +4,6 @@ import type { CompiledVendor } from '../dialect/vendor.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
 import type { Query } from '../model/query.js';
 import type { VendorPlan } from '../plan/plan.js';
-import type { Clock } from '../state/clock.js';
 import { UpstreamError } from '../upstream/client.js';
 import type { FetchContext } from './fetcher.js';
 import { liveLazySource, OrderViolation } from './live-lazy.js';
@@ -12,9 +11,8 @@ import { liveWholeSource } from './live-whole.js';
 import { mirrorSource, type MirrorView } from './mirror.js';
 import { emptyStats, type Source } from './source.js';
 
-export interface SourceContext extends FetchContext {
-  clock: Clock;
-}
+/** What opening any source needs (the live kinds call vendors; the mirror reads the clock for freshness). */
+export type SourceContext = FetchContext;
 
 export function openSource(p: VendorPlan, v: CompiledVendor, q: Query, ctx: SourceContext, mirror?: MirrorView): Source {
   if (p.mode === 'mirror') {
