@@ -102,9 +102,8 @@ export class MirrorItem implements Item {
     if (this.include.raw) c.raw = this.row.raw === null ? null : JSON.parse(this.row.raw);
     return (this.shape = c);
   }
-  /** Search runs in the store (its `search` column); this is the same text, for completeness. */
+  /** Search runs in the store (its `search` column); nothing asks a stored item for its text. */
   get searchText(): string {
-    const messages = this.row.extra === null ? null : (JSON.parse(this.row.extra) as Partial<Conversation>).messages;
-    return searchableText(JSON.parse(this.row.doc) as Conversation, messages ?? this.conversation.messages);
+    throw new Error('a mirror evaluates search in its store: a stored item has no search text to check');
   }
 }

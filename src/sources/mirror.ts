@@ -57,7 +57,7 @@ export function mirrorSource(p: VendorPlan, v: CompiledVendor, q: Query, view: M
       const last = rows.at(-1);
       const after = last ? { time: last.times[q.orderBy], id: last.id } : q.after;
       const size = Math.min(MAX_BATCH, want);
-      const got = await view.store.page(view.mirrorId, view.rev, filters, q.orderBy, q.orderDir, after, size);
+      const got = await view.store.page(view.mirrorId, view.rev, filters, q.orderBy, q.orderDir, after, size, { extra: include.messages, raw: include.raw });
       for (const r of got) rows.push(new MirrorItem(r, include));
       if (got.length < size) ended = true;
       want = size * 2;

@@ -6,7 +6,8 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrations, type Dialect } from './migrations.js';
 import type { MirrorDatabase } from './tables.js';
@@ -85,9 +86,9 @@ function openSqlite(path: string): MirrorDb {
     return d;
   };
   const writer = open();
-  const db = new Kysely<MirrorDatabase>({ dialect: new SqliteDialect({ database: writer }) });
+  const db = new Kysely<MirrorDatabase>({ dialect: new SqliteDialect({ database: preparedOnce(writer) }) });
   const readConn = memory ? null : open();
-  const reader = readConn ? new Kysely<MirrorDatabase>({ dialect: new SqliteDialect({ database: readConn }) }) : db;
+  const reader = readConn ? new Kysely<MirrorDatabase>({ dialect: new SqliteDialect({ database: preparedOnce(readConn) }) }) : db;
   return {
     dialect: 'sqlite',
     where: path,
@@ -96,6 +97,23 @@ function openSqlite(path: string): MirrorDb {
     async close() {
       if (reader !== db) await reader.destroy();
       await db.destroy();
+    },
+  };
+}
+
+/**
+ * The connection as Kysely's SQLite driver sees it, with each statement prepared once: the driver prepares
+ * every query it runs, and a page's few queries would otherwise pay SQLite's parse and plan each time.
+ * Safe to share: the driver only runs a statement to completion (all / run), never two at once.
+ */
+function preparedOnce(d: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new LRUCache<string, BetterSqlite3.Statement>({ max: 256 });
+  return {
+    close: () => d.close(),
+    prepare(sql) {
+      let stmt = statements.get(sql);
+      if (!stmt) statements.set(sql, (stmt = d.prepare(sql)));
+      return stmt as unknown as ReturnType<SqliteDatabase['prepare']>;
     },
   };
 }

@@ -288,12 +288,26 @@ export class MirrorStore {
     });
   }
 
-  /** At most `limit` conversations after `after` in the order, as of revision `rev`, that match `filters`. */
-  async page(id: number, rev: number, filters: MirrorFilters, orderBy: OrderField, orderDir: OrderDir, after: SortKey | undefined, limit: number): Promise<RowOutput[]> {
+  /**
+   * At most `limit` conversations after `after` in the order, as of revision `rev`, that match `filters`.
+   * What include=messages adds and the vendor item are read only when asked for (`with`).
+   */
+  async page(
+    id: number,
+    rev: number,
+    filters: MirrorFilters,
+    orderBy: OrderField,
+    orderDir: OrderDir,
+    after: SortKey | undefined,
+    limit: number,
+    with_: { extra?: boolean; raw?: boolean } = { extra: true, raw: true },
+  ): Promise<RowOutput[]> {
     const col = sortColumn(orderBy, orderDir);
+    const extra = with_.extra ? sql<string | null>`extra` : sql<null>`null`;
+    const raw = with_.raw ? sql<string | null>`raw` : sql<null>`null`;
     let q = this.conn.reader
       .selectFrom('mirror_rows')
-      .select(['id', 'la_asc', 'cr_asc', 'up_asc', 'lead_id', 'visitor_id', 'user_id', 'doc', 'extra', 'raw'])
+      .select(['id', 'la_asc', 'cr_asc', 'up_asc', 'lead_id', 'visitor_id', 'user_id', 'doc', extra.as('extra'), raw.as('raw')])
       .where('mirror_id', '=', id);
     q = applyFilters(asOf(q, rev), filters);
     if (after) {
