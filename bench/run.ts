@@ -6,6 +6,7 @@
  * processes, and measures them side by side per scenario. --quick (< 60 s) writes bench/results.json; the
  * full run also writes BENCHMARKS.md and bench/chart.svg, and a CPU profile of the gateway's first page.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { Agent, request } from 'undici';
 import { renderChart } from './chart.js';
 import { measure, probe, round, type LoadOptions, type Measurement } from './measure.js';
 import { profileFirstPage, type ProfileSummary } from './profile.js';
-import { evaluateTargets, renderReport, type Scenario } from './report.js';
+import { evaluateTargets, renderReport, type MirrorResults, type Scenario } from './report.js';
 import { ROOT, startFloor, startGateway, startNaive, stopAll, type System } from './systems.js';
 import { startVendors, type VendorSet } from './vendors.js';
 import type { FloorUpstream } from './floor.js';
@@ -197,6 +198,9 @@ async function main(v: VendorSet): Promise<void> {
     },
     scenarios,
     profile,
+    // The figures of `npm run bench:mirrors` (bench/mirrors.ts) live in the same file: keep them, so the
+    // report below still has its Mirrors section.
+    ...previousMirrors(),
   };
   const targets = evaluateTargets(results);
   await writeFile(join(ROOT, 'bench/results.json'), JSON.stringify({ ...results, targets }, null, 2) + '\n');
@@ -206,8 +210,20 @@ async function main(v: VendorSet): Promise<void> {
     await writeFile(join(ROOT, 'BENCHMARKS.md'), renderReport(results));
     log('wrote BENCHMARKS.md and bench/chart.svg');
   }
-  const { scenarios: _s, profile: _p, ...figures } = results;
+  const { scenarios: _s, profile: _p, mirrors: _m, ...figures } = results;
   console.log(JSON.stringify({ ...figures, targets, profile: profile ? { byArea: profile.byArea, topOurs: profile.topOurs.slice(0, 10) } : null }, null, 2));
+}
+
+/** The `mirrors` key of the bench/results.json this run replaces, if it has one. */
+function previousMirrors(): { mirrors?: MirrorResults } {
+  const file = join(ROOT, 'bench/results.json');
+  if (!existsSync(file)) return {};
+  try {
+    const mirrors = (JSON.parse(readFileSync(file, 'utf8')) as { mirrors?: MirrorResults }).mirrors;
+    return mirrors ? { mirrors } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** p50 of each of the first page's upstream calls made directly, one at a time; per vendor its slowest call's. */

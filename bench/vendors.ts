@@ -9,7 +9,7 @@ import type { VendorConfig } from '../src/config/vendor-schema.js';
 import { compilePath } from '../src/dialect/path.js';
 import { credentialsOf } from '../sim/kit.js';
 import { simulators } from '../sim/index.js';
-import { startSimulator, type SimResponse, type Simulator, type VendorBehaviour } from '../sim/kit.js';
+import { startSimulator, type SimRequest, type SimResponse, type Simulator, type VendorBehaviour } from '../sim/kit.js';
 import type { CanonicalConversation } from '../sim/canonical.js';
 
 /** Credentials as the shipped configs default them: both sides of every call read the same values. */
@@ -24,6 +24,26 @@ export interface VendorCounters {
   items: number;
 }
 
+/** Calls, items and body bytes a vendor answered since the simulators started (never reset). */
+export interface Tally {
+  calls: number;
+  items: number;
+  bytes: number;
+}
+
+/** One call made by a mirror sync (its request id is `mirror-sync-<vendor>`). */
+export interface SyncCall {
+  vendor: string;
+  /** When it was answered (epoch ms). */
+  at: number;
+  query: string;
+  items: number;
+  bytes: number;
+}
+
+/** A mirror sync's requests carry this request id prefix (src/mirror/sync.ts), live requests never do. */
+export const isSyncCall = (headers: Readonly<Record<string, unknown>>): boolean => String(headers['x-request-id'] ?? '').startsWith('mirror-sync-');
+
 export interface VendorSet {
   readonly names: readonly string[];
   readonly sims: ReadonlyMap<string, Simulator>;
@@ -31,8 +51,14 @@ export interface VendorSet {
   readonly env: Record<string, string>;
   setSizes(sizes: Readonly<Record<string, number>>): void;
   setLatency(ms: number, vendor?: string): void;
+  /** Forgets the memoised answers (of one vendor, or all): call it after changing a simulator's `data`. */
+  invalidate(vendor?: string): void;
   reset(): void;
   counters(): Record<string, VendorCounters>;
+  /** Cumulative per vendor, split into requests made for callers (live) and by mirror syncs (sync). */
+  tally(): Record<string, { live: Tally; sync: Tally }>;
+  /** Every mirror sync call answered so far, oldest first. */
+  readonly syncCalls: readonly SyncCall[];
   /** Resolves once no vendor has received a call for `quietMs` (abandoned work of the last row has ended). */
   quiet(quietMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -46,8 +72,10 @@ export async function startVendors(opts: { configDir: string; latencyMs: number;
   const vendors = config.vendors.filter((v) => v.enabled && v.simulator && simulators[v.simulator]);
   const sims = new Map<string, Simulator>();
   const items = new Map<string, number>();
-  const memos = new Map<string, Map<string, { res: SimResponse; count: number }>>();
+  const memos = new Map<string, Map<string, { res: SimResponse; count: number; bytes: number }>>();
   const datasets = new Map<string, CanonicalConversation[]>();
+  const tallies = new Map<string, { live: Tally; sync: Tally }>();
+  const syncCalls: SyncCall[] = [];
   const env: Record<string, string> = { ...VENDOR_ENV };
 
   const dataFor = (v: VendorConfig, index: number, count: number) => {
@@ -59,10 +87,21 @@ export async function startVendors(opts: { configDir: string; latencyMs: number;
 
   try {
     for (const [index, v] of vendors.entries()) {
-      const memo = new Map<string, { res: SimResponse; count: number }>();
+      const memo = new Map<string, { res: SimResponse; count: number; bytes: number }>();
       memos.set(v.name, memo);
       items.set(v.name, 0);
-      const sim = await startSimulator(memoised(simulators[v.simulator!]!.behaviour(credentialsOf(v)), v, memo, (n) => items.set(v.name, items.get(v.name)! + n)), {
+      const tally = { live: { calls: 0, items: 0, bytes: 0 }, sync: { calls: 0, items: 0, bytes: 0 } };
+      tallies.set(v.name, tally);
+      const onAnswer = (req: SimRequest, n: number, bytes: number) => {
+        items.set(v.name, items.get(v.name)! + n);
+        const sync = isSyncCall(req.headers);
+        const t = sync ? tally.sync : tally.live;
+        t.calls++;
+        t.items += n;
+        t.bytes += bytes;
+        if (sync) syncCalls.push({ vendor: v.name, at: Date.now(), query: req.query.toString(), items: n, bytes });
+      };
+      const sim = await startSimulator(memoised(simulators[v.simulator!]!.behaviour(credentialsOf(v)), v, memo, onAnswer), {
         data: dataFor(v, index, opts.sizes[v.name] ?? 300),
         latencyMs: opts.latencyMs,
       });
@@ -90,6 +129,9 @@ export async function startVendors(opts: { configDir: string; latencyMs: number;
     setLatency(ms, vendor) {
       for (const [name, sim] of sims) if (vendor === undefined || vendor === name) sim.latencyMs = ms;
     },
+    invalidate(vendor) {
+      for (const [name, memo] of memos) if (vendor === undefined || vendor === name) memo.clear();
+    },
     reset() {
       for (const [name, sim] of sims) {
         sim.calls.length = 0;
@@ -99,6 +141,10 @@ export async function startVendors(opts: { configDir: string; latencyMs: number;
     counters() {
       return Object.fromEntries([...sims].map(([name, sim]) => [name, { calls: sim.calls.length, items: items.get(name)! }]));
     },
+    tally() {
+      return Object.fromEntries([...tallies].map(([name, t]) => [name, { live: { ...t.live }, sync: { ...t.sync } }]));
+    },
+    syncCalls,
     async quiet(quietMs = 150) {
       const total = () => [...sims.values()].reduce((a, sim) => a + sim.calls.length, 0);
       const latency = Math.max(...[...sims.values()].map((sim) => sim.latencyMs));
@@ -120,8 +166,8 @@ export async function startVendors(opts: { configDir: string; latencyMs: number;
 function memoised(
   inner: VendorBehaviour,
   v: VendorConfig,
-  memo: Map<string, { res: SimResponse; count: number }>,
-  onItems: (n: number) => void,
+  memo: Map<string, { res: SimResponse; count: number; bytes: number }>,
+  onAnswer: (req: SimRequest, items: number, bytes: number) => void,
 ): VendorBehaviour {
   const itemsOf = compilePath(v.response.items);
   return {
@@ -133,11 +179,12 @@ function memoised(
       if (!hit) {
         const res = inner.handle(req, data);
         const list = res.status === 200 ? itemsOf(res.body) : undefined;
-        hit = { res: { ...res, body: typeof res.body === 'string' ? res.body : JSON.stringify(res.body) }, count: Array.isArray(list) ? list.length : 0 };
+        const body = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
+        hit = { res: { ...res, body }, count: Array.isArray(list) ? list.length : 0, bytes: Buffer.byteLength(body) };
         if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value!);
         memo.set(key, hit);
       }
-      onItems(hit.count);
+      onAnswer(req, hit.count, hit.bytes);
       return hit.res;
     },
   };
