@@ -11,7 +11,7 @@ import type { Token } from '../dialect/paging.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
 import type { Clock } from '../state/clock.js';
-import { ConsumerError, UpstreamError, type Upstream } from '../upstream/client.js';
+import { ConsumerError, RefusedCall, UpstreamError, type Upstream } from '../upstream/client.js';
 import { toRow } from './rows.js';
 import { LeaseLost, type Fence, type FullRun, type MirrorMeta, type MirrorStore, type PassReport, type RowInput } from './store/mirror-store.js';
 import type { FrequentPass, MirrorSpec } from './strategy.js';
@@ -50,6 +50,9 @@ interface Counters {
 
 const counters = (): Counters => ({ calls: 0, items: 0, changed: 0, dropped: 0, maxUpdated: null, maxCreated: null });
 const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+
+/** The longest a streamed full read may take in all (its chunks each come within timeoutMs). */
+const STREAM_DEADLINE_MS = 3_600_000;
 
 /** How long a small body is kept whole, so an empty answer can be checked for its list. */
 const SMALL_BODY = 64 * 1024;
@@ -321,15 +324,18 @@ function toRows(ctx: SyncContext, items: readonly unknown[], c: Counters): RowIn
 async function call(ctx: SyncContext, req: ReturnType<CompiledVendor['buildRequest']>, c: Counters, sink?: (body: AsyncIterable<Buffer>) => Promise<void>) {
   const v = ctx.vendor;
   const spec = v.mirror;
+  // A streamed body is bounded by maxBytes and by the idle time between its chunks (timeoutMs), not by a
+  // total: a large bare array takes as long as it takes to read.
+  const totalMs = sink ? STREAM_DEADLINE_MS : spec.timeoutMs;
   for (;;) {
     if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('sync stopped');
-    const deadline = AbortSignal.timeout(spec.timeoutMs);
+    const deadline = AbortSignal.timeout(totalMs);
     const signal = AbortSignal.any([ctx.signal, deadline]);
     let waitS: number | null = null;
     try {
       const res = await ctx.upstream.get(v, req, {
         signal,
-        deadline: ctx.clock.now() + spec.timeoutMs,
+        deadline: ctx.clock.now() + totalMs,
         timedOut: () => deadline.aborted,
         timeoutMs: spec.timeoutMs,
         requestId: `mirror-sync-${v.name}`,
@@ -341,9 +347,10 @@ async function call(ctx: SyncContext, req: ReturnType<CompiledVendor['buildReque
       if (res.status !== 429) return res;
       waitS = v.mapError(res).retryAfter ?? 30;
     } catch (e) {
-      const refused = e instanceof UpstreamError && e.failure.code === 'RATE_LIMITED' && e.failure.upstreamStatus === null;
-      if (!refused) {
-        c.calls++;
+      // Out of budget, or told to wait (429 memory): the sync's turn comes when it is told. An open circuit
+      // fails the pass (the vendor is down: the mirror says so).
+      if (!(e instanceof RefusedCall && e.failure.code === 'RATE_LIMITED')) {
+        if (!(e instanceof RefusedCall)) c.calls++;
         throw e;
       }
       waitS = e.failure.retryAfter ?? 1;

@@ -7,7 +7,7 @@ import type { CompiledVendor } from '../dialect/vendor.js';
 import type { MapOptions } from '../dialect/fields.js';
 import type { Item } from '../model/conversation.js';
 import type { Clock } from '../state/clock.js';
-import { UpstreamError, type Upstream } from '../upstream/client.js';
+import { RefusedCall, UpstreamError, type Upstream } from '../upstream/client.js';
 import { emptyStats, type SourceStats } from './source.js';
 import type { TotalHints } from './live-whole.js';
 
@@ -62,30 +62,38 @@ export class VendorFetcher {
     const started = performance.now();
     this.stats.calls++;
     try {
-      const res = await this.ctx.upstream.get(v, req, {
-        signal: this.signal,
-        deadline: this.deadlineAt,
-        onRetry: () => void this.stats.retries++,
-        onWait: (ms) => void (this.stats.waitedMs += ms),
-        timedOut: () => this.deadline.aborted,
-        timeoutMs: v.timeoutMs,
-        requestId: this.ctx.requestId,
-      });
-      const page = v.readPage(res);
-      if (!('items' in page)) throw new UpstreamError(page);
-      this.stats.fetched += page.items.length;
-      if (this.stats.vendorTotal === null) this.stats.vendorTotal = page.facts.total;
-      const entries = page.items.map((raw) => {
-        const r = v.mapItem(raw, this.ctx.map);
-        if ('drop' in r) {
-          this.stats.dropped++;
-          return null;
-        }
-        return r;
-      });
-      return { page: { token, size, skip, entries }, facts: page.facts };
+      return await this.call(v, req, token, size, skip);
+    } catch (e) {
+      // Refused here (budget, 429 memory, open circuit): the vendor was never asked.
+      if (e instanceof RefusedCall) this.stats.calls--;
+      throw e;
     } finally {
       this.stats.latencyMs += performance.now() - started;
     }
+  }
+
+  private async call(v: CompiledVendor, req: ReturnType<CompiledVendor['buildRequest']>, token: Token, size: number, skip: number): Promise<Fetched> {
+    const res = await this.ctx.upstream.get(v, req, {
+      signal: this.signal,
+      deadline: this.deadlineAt,
+      onRetry: () => void this.stats.retries++,
+      onWait: (ms) => void (this.stats.waitedMs += ms),
+      timedOut: () => this.deadline.aborted,
+      timeoutMs: v.timeoutMs,
+      requestId: this.ctx.requestId,
+    });
+    const page = v.readPage(res);
+    if (!('items' in page)) throw new UpstreamError(page);
+    this.stats.fetched += page.items.length;
+    if (this.stats.vendorTotal === null) this.stats.vendorTotal = page.facts.total;
+    const entries = page.items.map((raw) => {
+      const r = v.mapItem(raw, this.ctx.map);
+      if ('drop' in r) {
+        this.stats.dropped++;
+        return null;
+      }
+      return r;
+    });
+    return { page: { token, size, skip, entries }, facts: page.facts };
   }
 }

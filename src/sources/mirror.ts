@@ -51,16 +51,16 @@ export function mirrorSource(p: VendorPlan, v: CompiledVendor, q: Query, view: M
   const rows: Item[] = [];
   let ended = false;
   let reading: Promise<void> | null = null;
-  let want = (q.positions ? 0 : q.offset) + q.limit + 1;
+  // The merge takes at most offset + limit items in all and peeks one more: no stream is ever read further.
+  const want = (q.positions ? 0 : q.offset) + q.limit + 1;
   const readMore = () =>
     (reading ??= timed(async () => {
       const last = rows.at(-1);
       const after = last ? { time: last.times[q.orderBy], id: last.id } : q.after;
-      const size = Math.min(MAX_BATCH, want);
+      const size = Math.min(MAX_BATCH, rows.length < want ? want - rows.length : MAX_BATCH);
       const got = await view.store.page(view.mirrorId, view.rev, filters, q.orderBy, q.orderDir, after, size, { extra: include.messages, raw: include.raw });
       for (const r of got) rows.push(new MirrorItem(r, include));
       if (got.length < size) ended = true;
-      want = size * 2;
     }).finally(() => {
       reading = null;
     }));

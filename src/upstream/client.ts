@@ -46,6 +46,12 @@ export interface CallOptions {
 }
 
 /**
+ * A call our own guards refused (outbound budget, 429 memory, open circuit): it never reached the vendor, so
+ * it is no call in any count, and says nothing of the vendor's health.
+ */
+export class RefusedCall extends UpstreamError {}
+
+/**
  * The consumer of a streamed body failed on its own account (a cap of ours, a store that can't write):
  * nothing the vendor did, so no layer retries it or counts it against the vendor's breaker.
  */

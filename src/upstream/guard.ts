@@ -8,7 +8,7 @@ import { failure } from '../dialect/errors.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
-import { ConsumerError, UpstreamError, type CallOptions, type Upstream } from './client.js';
+import { ConsumerError, RefusedCall, UpstreamError, type CallOptions, type Upstream } from './client.js';
 
 export const breakerKey = (v: string) => `breaker:${v}`;
 export const blockKey = (v: string) => `blocked:${v}`;
@@ -23,7 +23,7 @@ export function withRateLimits(inner: Upstream, store: StateStore, clock: Clock)
       const until = await store.blockedUntil(blockKey(vendor.name));
       if (until !== null && until > now) {
         const seconds = Math.ceil((until - now) / 1000);
-        throw new UpstreamError(failure('RATE_LIMITED', `${vendor.name} asked us to wait; not calling it for another ${seconds} s`, { retryAfter: seconds }));
+        throw new RefusedCall(failure('RATE_LIMITED', `${vendor.name} asked us to wait; not calling it for another ${seconds} s`, { retryAfter: seconds }));
       }
       if (vendor.rateLimit) await spendToken(vendor, store, clock, opts);
       const res = await inner.get(vendor, req, opts);
@@ -45,7 +45,7 @@ async function spendToken(vendor: CompiledVendor, store: StateStore, clock: Cloc
   if (!take.granted) {
     const seconds = Math.ceil(take.retryAfterMs / 1000);
     const what = reserve > 0 ? `down to the ${reserve} calls kept for live requests` : 'spent';
-    throw new UpstreamError(failure('RATE_LIMITED', `outbound budget for ${vendor.name} (${rl.perMinute}/min) is ${what}; next call in ${seconds} s`, { retryAfter: seconds }));
+    throw new RefusedCall(failure('RATE_LIMITED', `outbound budget for ${vendor.name} (${rl.perMinute}/min) is ${what}; next call in ${seconds} s`, { retryAfter: seconds }));
   }
   if (take.waitMs > 0) {
     opts.onWait?.(take.waitMs);
@@ -68,7 +68,7 @@ export function withBreaker(inner: Upstream, store: StateStore, clock: Clock): U
         if (claim.verdict === 'wait') {
           const reopensIn = claim.rec.openedAt + cfg.cooldownMs - clock.now();
           const seconds = Math.max(1, Math.ceil(reopensIn / 1000));
-          throw new UpstreamError(failure('UPSTREAM_UNAVAILABLE', `circuit open for ${vendor.name} after repeated failures; next probe in ${seconds} s`, { retryAfter: seconds }));
+          throw new RefusedCall(failure('UPSTREAM_UNAVAILABLE', `circuit open for ${vendor.name} after repeated failures; next probe in ${seconds} s`, { retryAfter: seconds }));
         }
         probing = claim.verdict === 'probe'; // else it closed meanwhile: an ordinary call
       }
@@ -77,9 +77,12 @@ export function withBreaker(inner: Upstream, store: StateStore, clock: Clock): U
         await store.recordBreaker(key, res.status >= 500 ? 'failure' : 'success', cfg.failureThreshold, clock.now());
         return res;
       } catch (e) {
-        // A departed caller or our own rate limits say nothing about the vendor's health.
+        // A departed caller, our own limits (a budget, a size cap) and our own consumer's failures say nothing
+        // about the vendor's health.
         const neutral =
-          (opts.signal.aborted && !opts.timedOut()) || (e instanceof UpstreamError && e.failure.code === 'RATE_LIMITED') || e instanceof ConsumerError;
+          (opts.signal.aborted && !opts.timedOut()) ||
+          (e instanceof UpstreamError && (e.failure.code === 'RATE_LIMITED' || e.failure.code === 'UPSTREAM_TOO_LARGE')) ||
+          e instanceof ConsumerError;
         if (!neutral) await store.recordBreaker(key, 'failure', cfg.failureThreshold, clock.now());
         else if (probing) await store.recordBreaker(key, 'neutral', cfg.failureThreshold, clock.now());
         throw e;

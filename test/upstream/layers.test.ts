@@ -177,6 +177,21 @@ describe('circuit breaker', () => {
     expect(sim.calls).toHaveLength(4);
   });
 
+  it('a body over our size cap is our limit, not a vendor failure: it never opens the circuit', async () => {
+    const small = { ...gateway, upstream: { ...gateway.upstream, maxResponseBytes: 200 } };
+    const vendor = compileVendor({ ...base, retry: retry(1), breaker: { failureThreshold: 2, cooldownMs: 10_000 } }, small);
+    const store = memoryStore();
+    const clock = new ManualClock();
+    const upstream = createUpstream({ store, clock, transport: { get: transport.get, close: async () => {} } });
+    for (let i = 0; i < 4; i++) {
+      await expect(
+        upstream.get(vendor, vendor.buildRequest([], 0, 5), { signal: new AbortController().signal, deadline: clock.now() + 5_000, timedOut: () => false, timeoutMs: 5_000 }),
+      ).rejects.toMatchObject({ failure: { code: 'UPSTREAM_TOO_LARGE' } });
+    }
+    expect(sim.calls).toHaveLength(4);
+    expect((await store.breaker('breaker:siteassist')).state).toBe('closed');
+  });
+
   it('re-opens when the probe fails', async () => {
     const { clock, outcome, store } = setup({ retry: retry(1), breaker: { failureThreshold: 1, cooldownMs: 1_000 } });
     sim.fault = { kind: 'html', status: 502 };
