@@ -132,17 +132,19 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
         mirrorRetry.unref();
         return null;
       });
-      if (db) opts.logger.info({ store: db.where, dialect: db.dialect }, 'mirror store open');
-      if (db) mirrors = createMirrors({
-        store: new MirrorStore(db),
-        upstream: upstream.direct,
-        clock,
-        logger: opts.logger,
-        holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
-        retainMs: config.gateway.cursor.ttlSeconds * 1000,
-        onPass: (vendor, report) => metrics.observeSync(vendor, report),
-        ...(opts.mirrors.leaseMs ? { leaseMs: opts.mirrors.leaseMs } : {}),
-      });
+      if (db) {
+        opts.logger.info({ store: db.where, dialect: db.dialect }, 'mirror store open');
+        mirrors = createMirrors({
+          store: new MirrorStore(db),
+          upstream: upstream.direct,
+          clock,
+          logger: opts.logger,
+          holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+          retainMs: config.gateway.cursor.ttlSeconds * 1000,
+          onPass: (vendor, report) => metrics.observeSync(vendor, report),
+          ...(opts.mirrors.leaseMs ? { leaseMs: opts.mirrors.leaseMs } : {}),
+        });
+      }
     }
     await mirrors?.reload(vendors);
     const cursors = createCursorCodec(secret, config.gateway.cursor.ttlSeconds);

@@ -75,3 +75,41 @@ describe('planQuery', () => {
     expect(planOf('superagentes').params.some(([k]) => k === 'fullConversation')).toBe(false);
   });
 });
+
+describe('planQuery with mirrors', () => {
+  const ready = { ready: true, messages: true, raw: false, serve: 'whenWhole' as const };
+  const withMirror = (name: string, over: Partial<QueryShape> = {}, m: Partial<typeof ready> & { notReady?: string; knownSize?: number } = {}) =>
+    planQuery(shape(over), [v[name]!], new Map([[name, { ...ready, ...m }]])).vendors[0]!;
+
+  it('reads a ready mirror where the vendor would be read whole, every filter answered by its index', () => {
+    const p = withMirror('superagentes', { filters: { status: 'open', search: 'refund', createdAfter: 0 } });
+    expect(p).toMatchObject({ action: 'fetch', mode: 'mirror', params: [], local: [], orderPushed: true, vendorTotalExact: true });
+    expect(p.pushed).toEqual(['status', 'search', 'createdAfter']);
+    expect(p.live).toMatchObject({ mode: 'whole', params: expect.arrayContaining([['search', 'refund']]) });
+  });
+
+  it('stays live where the vendor orders for the query (serve: whenWhole), and reads the mirror with serve: always', () => {
+    expect(withMirror('siteassist')).toMatchObject({ mode: 'ordered' });
+    expect(withMirror('siteassist').mirrorNote).toBeUndefined();
+    expect(withMirror('siteassist', {}, { serve: 'always' })).toMatchObject({ mode: 'mirror' });
+  });
+
+  it('reads live, and says why, what the mirror cannot answer', () => {
+    expect(withMirror('superagentes', {}, { ready: false, notReady: 'mirror warming (first full read: 12 conversations so far)' })).toMatchObject({ mode: 'whole', mirrorNote: expect.stringMatching(/^mirror warming/) });
+    expect(withMirror('superagentes', { include: ['raw'] })).toMatchObject({ mode: 'whole', mirrorNote: expect.stringMatching(/include=raw/) });
+    expect(withMirror('superagentes', { include: ['messages'] }, { messages: false })).toMatchObject({ mode: 'whole', mirrorNote: expect.stringMatching(/include=messages/) });
+    // The vendor searches message text: a copy without every message can't answer as it would.
+    expect(withMirror('superagentes', { filters: { search: 'x' } }, { messages: false })).toMatchObject({ mode: 'whole', mirrorNote: expect.stringMatching(/^search/) });
+  });
+
+  it('keeps what the live plan decided without the mirror: skipped, empty, invalid', () => {
+    expect(withMirror('uncodie', { filters: { status: 'open' } })).toMatchObject({ action: 'skip', blockedBy: 'status' });
+    expect(planQuery(shape({ filters: { leadId: 'not-a-uuid' } }), [v.uncodie!], new Map([['uncodie', ready]])).invalid).toEqual([{ name: 'leadId', reason: expect.stringMatching(/UUID/) }]);
+  });
+
+  it('while warming, does not plan a call to a vendor known too large to read whole', () => {
+    const p = withMirror('uncodie', {}, { ready: false, notReady: 'mirror warming (first full read: 900 conversations so far)', knownSize: 20_000 });
+    expect(p).toMatchObject({ mode: 'whole', tooLarge: expect.stringMatching(/^uncodie holds at least 20000 conversations, more than maxItems \(5000\)/) });
+    expect(withMirror('uncodie', {}, { ready: false, knownSize: 300 }).tooLarge).toBeUndefined();
+  });
+});
