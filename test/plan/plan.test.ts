@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledVendor } from '../../src/dialect/vendor.js';
 import type { QueryShape } from '../../src/model/query.js';
-import { planQuery } from '../../src/plan/plan.js';
+import { planQuery, type MirrorAvailability } from '../../src/plan/plan.js';
 import { shippedVendors } from '../helpers/compiled.js';
 
 let v: Record<string, CompiledVendor>;
@@ -77,8 +77,8 @@ describe('planQuery', () => {
 });
 
 describe('planQuery with mirrors', () => {
-  const ready = { ready: true, messages: true, raw: false, serve: 'whenWhole' as const };
-  const withMirror = (name: string, over: Partial<QueryShape> = {}, m: Partial<typeof ready> & { notReady?: string; knownSize?: number } = {}) =>
+  const ready: MirrorAvailability = { ready: true, messages: true, raw: false, serve: 'whenWhole' };
+  const withMirror = (name: string, over: Partial<QueryShape> = {}, m: Partial<MirrorAvailability> = {}) =>
     planQuery(shape(over), [v[name]!], new Map([[name, { ...ready, ...m }]])).vendors[0]!;
 
   it('reads a ready mirror where the vendor would be read whole, every filter answered by its index', () => {
