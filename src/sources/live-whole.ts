@@ -48,6 +48,22 @@ export const totalHints = (): TotalHints => new LRUCache<string, number>({ max: 
  */
 export async function readWhole(f: VendorFetcher, hints?: TotalHints): Promise<Item[]> {
   const v = f.vendor;
+  // Found too large for this query a moment ago (over maxItems, or a body over maxResponseBytes): the call
+  // could only fail again, at the vendor's cost and ours.
+  const known = hints?.get(f.hintKey);
+  if (known !== undefined && known > v.maxItems) {
+    throw new UpstreamError(failure('UPSTREAM_TOO_LARGE', `more than ${v.maxItems} items to read whole (found so within the last ${TOO_LARGE_MEMORY_MS / 1000} s, not called again yet); narrow the query or raise maxItems for ${v.name}`));
+  }
+  try {
+    return await readAll(f, hints);
+  } catch (e) {
+    if (e instanceof UpstreamError && e.failure.code === 'UPSTREAM_TOO_LARGE') hints?.set(f.hintKey, Math.max(v.maxItems + 1, known ?? 0), { ttl: TOO_LARGE_MEMORY_MS });
+    throw e;
+  }
+}
+
+async function readAll(f: VendorFetcher, hints?: TotalHints): Promise<Item[]> {
+  const v = f.vendor;
   const paging = v.paging;
   const size = paging.maxPageSize;
   const items: Item[] = [];
@@ -79,8 +95,8 @@ export async function readWhole(f: VendorFetcher, hints?: TotalHints): Promise<I
         for (const b of batch) add(b.page);
         const total = batch.find((b) => b.facts.total !== null)?.facts.total;
         if (total !== undefined && total !== null) {
-          hints?.set(key, total);
           if (total > v.maxItems) throw tooMany();
+          hints?.set(key, total);
         }
       }
     };
@@ -113,6 +129,9 @@ export async function readWhole(f: VendorFetcher, hints?: TotalHints): Promise<I
 
 /** Calls in flight at once to one vendor while reading it whole. */
 const WHOLE_READ_CONCURRENCY = 8;
+
+/** How long a vendor found too large to read whole for a query is not called again for it. */
+export const TOO_LARGE_MEMORY_MS = 60_000;
 
 /** The vendor read whole for this query; the read happens when the merge first asks. */
 export function liveWholeSource(p: VendorPlan, v: CompiledVendor, q: Query, ctx: FetchContext): Source {

@@ -30,6 +30,16 @@ describe('maxItems: a vendor that must be read whole is capped', () => {
     // Uncodie announces its total on the first page: over the cap, no further pages are fetched.
     expect(byVendor.uncodie.calls).toBe(1);
   });
+
+  it('does not call a vendor found too large again for the same query a moment later', async () => {
+    await h.get('/conversations?limit=5&orderBy=updatedAt');
+    const before = { uncodie: h.sims.get('uncodie')!.calls.length, superagentes: h.sims.get('superagentes')!.calls.length };
+    const again = await h.get('/conversations?limit=5&orderBy=updatedAt');
+    for (const v of ['superagentes', 'uncodie'] as const) {
+      expect(again.body.sources.find((s: { vendor: string }) => s.vendor === v)).toMatchObject({ status: 'error', calls: 0, error: { code: 'UPSTREAM_TOO_LARGE', message: expect.stringMatching(/not called again yet/) } });
+      expect(h.sims.get(v)!.calls.length, v).toBe(before[v]);
+    }
+  });
 });
 
 describe('maxResponseBytes: one response body is capped', () => {
@@ -45,5 +55,11 @@ describe('maxResponseBytes: one response body is capped', () => {
     const byVendor = Object.fromEntries(res.body.sources.map((s: { vendor: string }) => [s.vendor, s]));
     expect(byVendor.superagentes).toMatchObject({ status: 'error', error: { code: 'UPSTREAM_TOO_LARGE', upstreamStatus: 200, message: expect.stringMatching(/over 4096 bytes/) } });
     expect(byVendor.siteassist.status).toBe('ok');
+  });
+
+  it('a body over the cap is our limit, not the vendor failing: its circuit stays closed', async () => {
+    for (let i = 0; i < 6; i++) await h.get(`/conversations?limit=2&vendor=superagentes,siteassist&orderBy=createdAt&search=x${i}`);
+    const v = (await h.get('/vendors')).body.data.find((x: { name: string }) => x.name === 'superagentes');
+    expect(v.state.breaker).toMatchObject({ state: 'closed', failures: 0 });
   });
 });
