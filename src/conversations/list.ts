@@ -147,6 +147,8 @@ async function mergeWithFailover(sources: Source[], q: Query, ctx: SourceContext
   for (;;) {
     try {
       const merged = await mergePage(serving.map((s) => s.stream()), { offset: q.positions ? 0 : q.offset, limit: q.limit, orderBy: q.orderBy, orderDir: q.orderDir });
+      // The page's items complete (a mirror's shapes read for them alone); a source failing here fails like one that failed merging.
+      await Promise.all(serving.map((s) => s.fill?.(merged.items).catch((e: unknown) => Promise.reject(new StreamFailure(s.vendor.name, e)))));
       return { merged, live: { serving, all } };
     } catch (e) {
       if (!(e instanceof StreamFailure)) throw e;

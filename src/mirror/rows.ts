@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import { searchableText, type Conversation, type Item } from '../model/conversation.js';
-import type { RowInput, RowOutput } from './store/mirror-store.js';
+import type { RowInput, RowKey, RowShape } from './store/mirror-store.js';
 
 const PLAIN = { messages: false, raw: false } as const;
 const FULL = { messages: true, raw: false } as const;
@@ -80,13 +80,17 @@ class PendingRow implements RowInput {
   get extra() { return this.shape().extra; }
 }
 
-/** A stored conversation as the merge sees it; its public shape is parsed only when the page shows it. */
+/**
+ * A stored conversation as the merge sees it: its id and instants from the scan. Its shape is read from the
+ * store only for the items a page shows (`fill`), and parsed when asked for.
+ */
 export class MirrorItem implements Item {
+  private stored: RowShape | undefined;
   private shape: Conversation | undefined;
   readonly times: Item['times'];
   readonly keys: Item['keys'];
   constructor(
-    private readonly row: RowOutput,
+    private readonly row: RowKey,
     private readonly include: { messages: boolean; raw: boolean },
   ) {
     this.times = { createdAt: row.cr, updatedAt: row.up, lastActivityAt: row.la };
@@ -95,11 +99,19 @@ export class MirrorItem implements Item {
   get id(): string {
     return this.row.id;
   }
+  get filled(): boolean {
+    return this.stored !== undefined;
+  }
+  fill(stored: RowShape): void {
+    this.stored = stored;
+  }
   get conversation(): Conversation {
     if (this.shape) return this.shape;
-    const c = JSON.parse(this.row.doc) as Conversation;
-    if (this.include.messages && this.row.extra !== null) Object.assign(c, JSON.parse(this.row.extra));
-    if (this.include.raw) c.raw = this.row.raw === null ? null : JSON.parse(this.row.raw);
+    const s = this.stored;
+    if (!s) throw new Error(`${this.row.id}: its stored shape was not read (the mirror source fills the items a page shows)`);
+    const c = JSON.parse(s.doc) as Conversation;
+    if (this.include.messages && s.extra !== null) Object.assign(c, JSON.parse(s.extra));
+    if (this.include.raw) c.raw = s.raw === null ? null : JSON.parse(s.raw);
     return (this.shape = c);
   }
   /** Search runs in the store (its `search` column); nothing asks a stored item for its text. */

@@ -48,7 +48,8 @@ export function mirrorSource(p: VendorPlan, v: CompiledVendor, q: Query, view: M
     }
   };
   // Rows read so far, in order, shared by every stream over this source (the merge may run again).
-  const rows: Item[] = [];
+  const rows: MirrorItem[] = [];
+  const mine = new Set<Item>();
   let ended = false;
   let reading: Promise<void> | null = null;
   // The merge takes at most offset + limit items in all and peeks one more: no stream is ever read further.
@@ -58,8 +59,12 @@ export function mirrorSource(p: VendorPlan, v: CompiledVendor, q: Query, view: M
       const last = rows.at(-1);
       const after = last ? { time: last.times[q.orderBy], id: last.id } : q.after;
       const size = Math.min(MAX_BATCH, rows.length < want ? want - rows.length : MAX_BATCH);
-      const got = await view.store.page(view.mirrorId, view.rev, filters, q.orderBy, q.orderDir, after, size, { extra: include.messages, raw: include.raw });
-      for (const r of got) rows.push(new MirrorItem(r, include));
+      const got = await view.store.page(view.mirrorId, view.rev, filters, q.orderBy, q.orderDir, after, size);
+      for (const r of got) {
+        const item = new MirrorItem(r, include);
+        rows.push(item);
+        mine.add(item);
+      }
       if (got.length < size) ended = true;
     }).finally(() => {
       reading = null;
@@ -88,6 +93,16 @@ export function mirrorSource(p: VendorPlan, v: CompiledVendor, q: Query, view: M
       };
     },
     position: () => null,
+    async fill(items) {
+      const todo = items.filter((i): i is MirrorItem => mine.has(i) && !(i as MirrorItem).filled);
+      if (todo.length === 0) return;
+      const shapes = await timed(() => view.store.shapes(view.mirrorId, view.rev, todo.map((i) => i.id), { extra: include.messages, raw: include.raw }));
+      for (const item of todo) {
+        const s = shapes.get(item.id);
+        if (!s) throw new Error(`${item.id} vanished from revision ${view.rev} of the mirror`);
+        item.fill(s);
+      }
+    },
     async total() {
       // No filter at the current revision: the mirror's own count, no scan.
       if (view.rows !== undefined && Object.keys(filters).length === 0) return view.rows;

@@ -62,6 +62,11 @@ export interface Source {
   position(): VendorPosition | null;
   /** Exact number of matches when it can be known; `exhausted`: the merge read this source to its end. */
   total(exhausted: boolean): Promise<number | null>;
+  /**
+   * Completes the items of a merged page that are this source's (a mirror reads their stored shape only for
+   * the items the page shows, not for every row it scanned past). Sources whose items are whole omit it.
+   */
+  fill?(items: readonly Item[]): Promise<void>;
   /** Mirrors only: the freshness of what was served, and the snapshot a cursor pins. */
   freshness?(): Freshness;
   snapshot?(): Snapshot;

@@ -13,7 +13,7 @@ import { interpolate } from '../../src/config/interpolate.js';
 import { vendorSchema, type VendorConfig } from '../../src/config/vendor-schema.js';
 import { compileVendor } from '../../src/dialect/vendor.js';
 import { openMirrorDb } from '../../src/mirror/store/connect.js';
-import { MirrorStore, type MirrorMeta, type RowOutput } from '../../src/mirror/store/mirror-store.js';
+import { MirrorStore, type MirrorMeta, type RowKey, type RowShape } from '../../src/mirror/store/mirror-store.js';
 import { frequentPass, fullRead } from '../../src/mirror/sync.js';
 import type { MirroredVendor } from '../../src/mirror/worker.js';
 import { memoryStore, type MemoryStore } from '../../src/state/store.js';
@@ -37,8 +37,8 @@ export interface Rig {
   meta(): Promise<MirrorMeta>;
   full(signal?: AbortSignal): ReturnType<typeof fullRead>;
   frequent(signal?: AbortSignal): ReturnType<typeof frequentPass>;
-  /** Every current conversation in the copy, newest activity first. */
-  rows(): Promise<RowOutput[]>;
+  /** Every current conversation in the copy, newest activity first, with its stored shape. */
+  rows(): Promise<(RowKey & RowShape)[]>;
   /** Opens the same store again, as a restarted process would. */
   reopen(): Promise<void>;
   close(): Promise<void>;
@@ -101,7 +101,9 @@ export async function mirrorRig(vut: VendorUnderTest, data: CanonicalConversatio
     frequent: async (signal) => frequentPass(await ctx(signal)),
     async rows() {
       const meta = (await store.meta(m.id))!;
-      return store.page(m.id, meta.rev, {}, 'lastActivityAt', 'desc', undefined, 1_000_000);
+      const keys = await store.page(m.id, meta.rev, {}, 'lastActivityAt', 'desc', undefined, 1_000_000);
+      const shapes = await store.shapes(m.id, meta.rev, keys.map((k) => k.id), { extra: true, raw: true });
+      return keys.map((k) => ({ ...k, ...shapes.get(k.id)! }));
     },
     async reopen() {
       await store.close();

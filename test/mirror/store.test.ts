@@ -177,7 +177,10 @@ describe.each(targets)('mirror store on $name', ({ name, open }) => {
     expect(after.rev).toBe(before + 1);
     expect(after.rows).toBe(121);
     expect((await first(before)).id).toBe(top.id);
-    expect(await first(after.rev)).toMatchObject({ id: moved.id, doc: '{"moved":true}' });
+    expect(await first(after.rev)).toMatchObject({ id: moved.id });
+    // Each revision reads its own version of the conversation's shape.
+    expect((await store.shapes(m.id, after.rev, [moved.id], { extra: false, raw: false })).get(moved.id)).toEqual({ doc: '{"moved":true}', extra: null, raw: null });
+    expect((await store.shapes(m.id, before, [moved.id], { extra: true, raw: true })).get(moved.id)!.doc).toBe(rows[3]!.doc);
     expect(await store.count(m.id, before, {})).toBe(120);
     expect(await store.count(m.id, after.rev, {})).toBe(121);
   });

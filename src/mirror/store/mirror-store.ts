@@ -81,8 +81,8 @@ export interface RowInput {
   hash: string;
 }
 
-/** One conversation as a page reads it. */
-export interface RowOutput {
+/** One conversation as a page's scan reads it: what ordering needs, not its stored shape. */
+export interface RowKey {
   id: string;
   la: number | null;
   cr: number | null;
@@ -90,6 +90,10 @@ export interface RowOutput {
   leadId: string | null;
   visitorId: string | null;
   userId: string | null;
+}
+
+/** One conversation's stored shape, read for the items a page shows. */
+export interface RowShape {
   doc: string;
   extra: string | null;
   raw: string | null;
@@ -289,44 +293,36 @@ export class MirrorStore {
   }
 
   /**
-   * At most `limit` conversations after `after` in the order, as of revision `rev`, that match `filters`.
-   * What include=messages adds and the vendor item are read only when asked for (`with`).
+   * At most `limit` conversations after `after` in the order, as of revision `rev`, that match `filters`:
+   * their ids and instants. What they look like is read by `shapes`, for the ones a page shows.
    */
-  async page(
-    id: number,
-    rev: number,
-    filters: MirrorFilters,
-    orderBy: OrderField,
-    orderDir: OrderDir,
-    after: SortKey | undefined,
-    limit: number,
-    with_: { extra?: boolean; raw?: boolean } = { extra: true, raw: true },
-  ): Promise<RowOutput[]> {
+  async page(id: number, rev: number, filters: MirrorFilters, orderBy: OrderField, orderDir: OrderDir, after: SortKey | undefined, limit: number): Promise<RowKey[]> {
     const col = sortColumn(orderBy, orderDir);
-    const extra = with_.extra ? sql<string | null>`extra` : sql<null>`null`;
-    const raw = with_.raw ? sql<string | null>`raw` : sql<null>`null`;
-    let q = this.conn.reader
-      .selectFrom('mirror_rows')
-      .select(['id', 'la_asc', 'cr_asc', 'up_asc', 'lead_id', 'visitor_id', 'user_id', 'doc', extra.as('extra'), raw.as('raw')])
-      .where('mirror_id', '=', id);
+    let q = this.conn.reader.selectFrom('mirror_rows').select(['id', 'la_asc', 'cr_asc', 'up_asc', 'lead_id', 'visitor_id', 'user_id']).where('mirror_id', '=', id);
     q = applyFilters(asOf(q, rev), filters);
     if (after) {
       const key = sortValue(after.time, orderDir);
       q = q.where(({ eb, refTuple, tuple }) => eb(refTuple(col, 'id'), orderDir === 'asc' ? '>' : '<', tuple(key, after.id)));
     }
     const rows = await q.orderBy(col, orderDir).orderBy('id', orderDir).limit(limit).execute();
-    return rows.map((r) => ({
-      id: r.id,
-      la: fromAsc(r.la_asc),
-      cr: fromAsc(r.cr_asc),
-      up: fromAsc(r.up_asc),
-      leadId: r.lead_id,
-      visitorId: r.visitor_id,
-      userId: r.user_id,
-      doc: r.doc,
-      extra: r.extra,
-      raw: r.raw,
-    }));
+    return rows.map((r) => ({ id: r.id, la: fromAsc(r.la_asc), cr: fromAsc(r.cr_asc), up: fromAsc(r.up_asc), leadId: r.lead_id, visitorId: r.visitor_id, userId: r.user_id }));
+  }
+
+  /**
+   * The stored shapes of these conversations as of revision `rev`. What include=messages adds and the
+   * vendor item are read only when asked for.
+   */
+  async shapes(id: number, rev: number, ids: readonly string[], with_: { extra: boolean; raw: boolean }): Promise<Map<string, RowShape>> {
+    const out = new Map<string, RowShape>();
+    const extra = with_.extra ? sql<string | null>`extra` : sql<null>`null`;
+    const raw = with_.raw ? sql<string | null>`raw` : sql<null>`null`;
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await asOf(this.conn.reader.selectFrom('mirror_rows').select(['id', 'doc', extra.as('extra'), raw.as('raw')]).where('mirror_id', '=', id), rev)
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.set(r.id, { doc: r.doc, extra: r.extra, raw: r.raw });
+    }
+    return out;
   }
 
   /** How many conversations match `filters` as of revision `rev`. */
