@@ -47,8 +47,7 @@ import {
   type SyncMetrics,
 } from './report.js';
 import { ROOT, startFloor, startGateway, stopAll, type Memory, type System } from './systems.js';
-import { startVendors, VENDOR_ENV, type VendorSet } from './vendors.js';
-import type { FloorUpstream } from './floor.js';
+import { recordedUpstreams, startVendors, VENDOR_ENV, type VendorSet } from './vendors.js';
 
 const { values } = parseArgs({
   options: {
@@ -180,19 +179,8 @@ async function main(v: VendorSet): Promise<void> {
   await v.quiet();
   v.reset();
   const sample = await getJson<{ sources: { vendor: string; mode: string; calls: number }[] }>(on.url + first);
-  const upstreams: FloorUpstream[] = [...v.sims].flatMap(([, sim]) =>
-    sim.calls
-      .filter((c) => !String(c.headers['x-request-id'] ?? '').startsWith('mirror-sync-'))
-      .map((c) => ({
-        origin: sim.url,
-        path: `${c.path}?${c.query.toString()}`,
-        headers: Object.fromEntries(
-          Object.entries(c.headers)
-            .filter(([k]) => !['host', 'connection', 'x-request-id', 'content-length'].includes(k))
-            .map(([k, val]) => [k, Array.isArray(val) ? val.join(', ') : String(val)]),
-        ),
-      })),
-  );
+  // The page's own calls, not the sync's.
+  const upstreams = recordedUpstreams(v, (c) => !String(c.headers['x-request-id'] ?? '').startsWith('mirror-sync-'));
   const floor = await startFloor(upstreams);
   systems.push(floor);
   log(`floor up, replaying ${upstreams.length} upstream request(s) of the mirrors-on first page (${sample.body.sources.map((s) => `${s.vendor} ${s.mode} ${s.calls}`).join(', ')})`);

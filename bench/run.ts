@@ -17,7 +17,7 @@ import { measure, probe, round, type LoadOptions, type Measurement } from './mea
 import { profileFirstPage, type ProfileSummary } from './profile.js';
 import { evaluateTargets, renderReport, type MirrorResults, type Scenario } from './report.js';
 import { ROOT, startFloor, startGateway, startNaive, stopAll, type System } from './systems.js';
-import { startVendors, type VendorSet } from './vendors.js';
+import { recordedUpstreams, startVendors, type VendorSet } from './vendors.js';
 import type { FloorUpstream } from './floor.js';
 
 const { values } = parseArgs({
@@ -77,17 +77,7 @@ async function main(v: VendorSet): Promise<void> {
   const lazy = explain.plan.filter((p) => p.read === 'lazy').map((p) => p.vendor);
   v.reset();
   await probe(gateway.url + first);
-  const upstreams: FloorUpstream[] = [...v.sims].flatMap(([, sim]) =>
-    sim.calls.map((c) => ({
-      origin: sim.url,
-      path: `${c.path}?${c.query.toString()}`,
-      headers: Object.fromEntries(
-        Object.entries(c.headers)
-          .filter(([k]) => !['host', 'connection', 'x-request-id', 'content-length'].includes(k))
-          .map(([k, val]) => [k, Array.isArray(val) ? val.join(', ') : String(val)]),
-      ),
-    })),
-  );
+  const upstreams = recordedUpstreams(v);
   const floor = await startFloor(upstreams);
   systems.push(floor);
   log(`floor up, replaying ${upstreams.length} upstream requests`);

@@ -11,6 +11,7 @@ import { credentialsOf } from '../sim/kit.js';
 import { simulators } from '../sim/index.js';
 import { startSimulator, type SimRequest, type SimResponse, type Simulator, type VendorBehaviour } from '../sim/kit.js';
 import type { CanonicalConversation } from '../sim/canonical.js';
+import type { FloorUpstream } from './floor.js';
 
 /** Credentials as the shipped configs default them: both sides of every call read the same values. */
 export const VENDOR_ENV: Record<string, string> = {
@@ -62,6 +63,24 @@ export interface VendorSet {
   /** Resolves once no vendor has received a call for `quietMs` (abandoned work of the last row has ended). */
   quiet(quietMs?: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The calls the simulators received (those `keep` accepts), as the floor replays them: origin, path and
+ * query as sent, and the headers that matter to the vendor.
+ */
+export function recordedUpstreams(v: VendorSet, keep: (c: SimRequest) => boolean = () => true): FloorUpstream[] {
+  return [...v.sims].flatMap(([, sim]) =>
+    sim.calls.filter(keep).map((c) => ({
+      origin: sim.url,
+      path: `${c.path}?${c.query.toString()}`,
+      headers: Object.fromEntries(
+        Object.entries(c.headers)
+          .filter(([k]) => !['host', 'connection', 'x-request-id', 'content-length'].includes(k))
+          .map(([k, val]) => [k, Array.isArray(val) ? val.join(', ') : String(val)]),
+      ),
+    })),
+  );
 }
 
 const MEMO_MAX = 5_000;
