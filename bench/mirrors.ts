@@ -805,10 +805,15 @@ async function bigMirror(v: VendorSet, rows: Measurement[]): Promise<DepthFigure
     }
     const msToReady = Math.round(performance.now() - t); // from the gateway's spawn
     const s = (await vendorStatus(sys)).superagentes!;
+    // /vendors shows the newest pass (a head pass may already follow the full read): the store keeps both.
+    const stored = JSON.parse((await cli(['mirror', 'status', '--json'], { ...v.env, DATA_DIR: dir, MIRROR_STORE: 'sqlite' })).stdout || '{"mirrors":[]}') as {
+      mirrors: { vendor: string; lastFull: PassRecord | null }[];
+    };
+    const full = stored.mirrors.find((m) => m.vendor === 'superagentes')?.lastFull ?? null;
     const syncFigures: BigSync = {
       msToReady,
       rows: s.rows,
-      lastSync: s.lastSync,
+      lastSync: full ?? s.lastSync,
       calls: counted.calls,
       bytes: counted.bytes,
       items: counted.items,
@@ -816,7 +821,7 @@ async function bigMirror(v: VendorSet, rows: Measurement[]): Promise<DepthFigure
       peakRssMbWhileSyncing: peak.rssMb,
       peakHeapMbWhileSyncing: peak.heapUsedMb,
     };
-    log(`big: ready after ${msToReady} ms: ${JSON.stringify(s.lastSync)}, ${counted.calls} calls, ${counted.bytes} bytes, peak RSS ${peak.rssMb} MB`);
+    log(`big: ready after ${msToReady} ms: ${JSON.stringify(syncFigures.lastSync)}, ${counted.calls} calls, ${counted.bytes} bytes, peak RSS ${peak.rssMb} MB`);
     const deep = Math.min(BIG - 10_000, 90_000);
     const fig = await depthFigure(sys, 'superagentes', [100, DEPTH, deep], v, rows, BIG);
     await sys.stop();
