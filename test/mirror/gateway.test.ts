@@ -132,6 +132,13 @@ describe('mirrors through the API', () => {
     await until('the old mirror to be dropped', async () => (await idOf()).length === 1);
     expect((await idOf())[0]).not.toBe(first);
     expect(hh.logger.lines.some((l) => l.msg?.startsWith("dropped the vendor's previous mirror"))).toBe(true);
+
+    // Other credentials (a new API key): a copy made with the old ones is never served either.
+    const second = (await idOf())[0];
+    await writeFile(file, (await readFile(file, 'utf8')).replace('value: ${UNCODIE_API_KEY:-}', 'value: a-rotated-api-key'));
+    expect((await h.gateway.reload()).ok).toBe(true);
+    await h.mirrorsReady();
+    await until('the copy made with the old key to be dropped', async () => (await idOf()).length === 1 && (await idOf())[0] !== second);
   });
 
   it('serves a mirrored vendor live when its store stops answering, and says why', async () => {
