@@ -67,7 +67,7 @@ export async function fullRead(ctx: SyncContext): Promise<PassReport> {
   const startedAt = clock.now();
   const c = counters();
   const meta = ctx.mirror;
-  const run: FullRun = meta.run ?? { id: meta.runs + 1, startedAt, seen: 0, firstTotal: null, lastTotal: null, calls: 0, items: 0, changed: 0 };
+  const run: FullRun = meta.run ?? { id: meta.runs + 1, startedAt, firstTotal: null, lastTotal: null, calls: 0, items: 0, changed: 0 };
   const resumed = meta.run !== null;
   if (!resumed) await store.patch(meta.id, { runs: run.id, run }, ctx.fence?.());
   // Figures of this attempt (a resumed read says so; the checkpoint keeps the whole read's).

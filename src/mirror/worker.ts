@@ -48,7 +48,6 @@ export class MirrorWorker {
   /** Whether this replica holds the vendor's sync lease. */
   leader = false;
   nextAt: number | null = null;
-  lastError: string | null = null;
 
   constructor(
     private vendor: MirroredVendor,
@@ -60,10 +59,6 @@ export class MirrorWorker {
   }
   get spec(): MirrorSpec {
     return this.vendor.mirror;
-  }
-  /** The passes running now. */
-  get running(): PassKind[] {
-    return [...this.passes.keys()];
   }
   private get leaseName(): string {
     return `sync:${this.vendor.name}`;
@@ -158,8 +153,7 @@ export class MirrorWorker {
           logger.warn({ vendor: this.vendor.name }, 'mirror sync lease lost: another replica syncs the vendor now');
           continue;
         }
-        this.lastError = (e as Error).message ?? String(e);
-        logger.error({ vendor: this.vendor.name, err: { message: this.lastError } }, 'mirror worker: the mirror store failed; trying again in 5 s');
+        logger.error({ vendor: this.vendor.name, err: { message: (e as Error).message ?? String(e) } }, 'mirror worker: the mirror store failed; trying again in 5 s');
         await this.sleep(5_000);
       }
     }
@@ -178,7 +172,8 @@ export class MirrorWorker {
         },
       )
       .catch((e: unknown) => {
-        this.lastError = (e as Error).message ?? String(e);
+        // Tidying after a good read failed (the store went away): the next pass tidies again.
+        this.deps.logger.error({ vendor: this.vendor.name, err: { message: (e as Error).message ?? String(e) } }, 'mirror worker: tidying after the full read failed');
       })
       .finally(() => {
         this.fullTask = null;
@@ -218,7 +213,6 @@ export class MirrorWorker {
     try {
       const report = kind === 'full' ? await fullRead(ctx) : await frequentPass(ctx);
       this.failures[kind] = 0;
-      this.lastError = null;
       this.deps.onPass?.(v.name, report);
       const after = await store.meta(meta.id);
       logger.info({ vendor: v.name, pass: report.kind, ...figures(report), rows: after?.rows, rev: after?.rev }, `mirror ${report.kind} pass done`);
@@ -227,7 +221,6 @@ export class MirrorWorker {
       if (signal.aborted && signal.reason instanceof LeaseLost) throw signal.reason;
       if (e instanceof SyncFailure) {
         this.failures[kind]++;
-        this.lastError = e.failure.message;
         this.deps.onPass?.(v.name, e.report);
         logger.warn({ vendor: v.name, pass: e.report.kind, ...figures(e.report), code: e.failure.code }, `mirror ${e.report.kind} pass failed: ${e.failure.message}`);
       }

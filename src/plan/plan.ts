@@ -148,7 +148,8 @@ function viaMirror(q: QueryShape, v: CompiledVendor, live: VendorPlan, m: Mirror
   if (!m.ready) {
     const warming = note(m.notReady ?? 'mirror warming');
     // Read whole it would fail anyway (and spend budget the warming sync needs): say so without calling.
-    if (live.mode === 'whole' && m.knownSize !== undefined && m.knownSize > v.maxItems) {
+    // Only when no filter is pushed: a filtered answer may well fit.
+    if (live.mode === 'whole' && live.pushed.length === 0 && m.knownSize !== undefined && m.knownSize > v.maxItems) {
       return { ...warming, tooLarge: `${v.name} holds at least ${m.knownSize} conversations, more than maxItems (${v.maxItems}) to read whole: it is served from its mirror once that is warm; ${m.notReady ?? 'mirror warming'}` };
     }
     return warming;

@@ -111,5 +111,7 @@ describe('planQuery with mirrors', () => {
     const p = withMirror('uncodie', {}, { ready: false, notReady: 'mirror warming (first full read: 900 conversations so far)', knownSize: 20_000 });
     expect(p).toMatchObject({ mode: 'whole', tooLarge: expect.stringMatching(/^uncodie holds at least 20000 conversations, more than maxItems \(5000\)/) });
     expect(withMirror('uncodie', {}, { ready: false, knownSize: 300 }).tooLarge).toBeUndefined();
+    // A filter the vendor applies may make its answer fit: it is asked.
+    expect(withMirror('uncodie', { filters: { leadId: LEAD } }, { ready: false, knownSize: 20_000 }).tooLarge).toBeUndefined();
   });
 });

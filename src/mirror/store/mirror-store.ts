@@ -33,8 +33,6 @@ export interface FullRun {
   token?: string | number | null;
   /** Every page was read; only the reconcile is left. */
   done?: boolean;
-  /** Distinct items written so far in this run. */
-  seen: number;
   /** The vendor's total on the first page and the latest one, when it gives one. */
   firstTotal: number | null;
   lastTotal: number | null;
