@@ -9,6 +9,10 @@
  * const page = await sb.listConversations({ status: 'open', orderBy: 'createdAt', limit: 20 });
  * for await (const page of sb.walkConversations({ vendor: ['acme'], limit: 100 })) { … }
  * ```
+ *
+ * `walkConversations` is exact: it asks `onVendorError=fail`, so a page is whole or it is an error, retries
+ * a failed page (same cursor) with backoff that honours Retry-After, and throws `SwitchboardWalkError` with
+ * the cursor to resume from when it gives up.
  */
 import type { z } from '@hono/zod-openapi';
 import type { ConversationListSchema, ConversationSchema, ExplainedPlanSchema, SourceReportSchema } from '../conversations/response-schema.js';
@@ -55,6 +59,8 @@ export interface ListParams {
   include?: readonly Include[];
   explain?: boolean;
   strict?: boolean;
+  /** `partial` (the server's default) or `fail`; `walkConversations` sends `fail` unless told otherwise. */
+  onVendorError?: 'partial' | 'fail';
 }
 
 // Every parameter the server's query schema accepts, and no other.
@@ -95,6 +101,63 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** How `walkConversations` retries a page that failed for a reason that may pass. */
+export interface WalkOptions extends RequestOptions {
+  /** Retries of one page before giving up (default 5). */
+  retries?: number;
+  /** The first backoff (ms); each retry doubles the ceiling, with full jitter (default 500). */
+  minDelayMs?: number;
+  /** The longest wait before one retry (ms); a longer Retry-After gives up at once (default 60 000). */
+  maxDelayMs?: number;
+  /** How to wait (default: a timer, cut short by `signal`). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Codes a later retry of the same page may get past; the others (a 4xx, refused credentials, …) won't. */
+const RETRYABLE = new Set<string>(['RATE_LIMITED', 'UPSTREAM_ERROR', 'UPSTREAM_INVALID_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'OVERLOADED']);
+
+function retryable(e: unknown): boolean {
+  if (e instanceof SwitchboardError) return e.code !== undefined ? RETRYABLE.has(e.code) : [429, 502, 503, 504].includes(e.status);
+  // fetch's own failure (connection refused or reset): the gateway may be restarting.
+  return e instanceof TypeError;
+}
+
+/**
+ * A walk gave up: the last page's error (status, code, problem), how often that page was tried, and the
+ * cursor to resume from (`walkConversations({ cursor })`; null when the first page failed).
+ */
+export class SwitchboardWalkError extends SwitchboardError {
+  readonly cursor: string | null;
+  readonly attempts: number;
+  /** Pages the walk yielded before it gave up. */
+  readonly pages: number;
+
+  constructor(last: unknown, info: { cursor: string | null; attempts: number; pages: number; why: string }) {
+    const e = last instanceof SwitchboardError ? last : undefined;
+    super(e?.status ?? 0, e?.problem, e?.retryAfter, `${(last as Error)?.message ?? String(last)}`);
+    this.name = 'SwitchboardWalkError';
+    this.message = `walk stopped after ${info.pages} page${info.pages === 1 ? '' : 's'} (${info.why}): ${this.message}`;
+    this.cause = last;
+    this.cursor = info.cursor;
+    this.attempts = info.attempts;
+    this.pages = info.pages;
+  }
+}
+
+const timer = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+  });
+
 export function createClient(options: ClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
@@ -123,15 +186,42 @@ export function createClient(options: ClientOptions) {
     },
 
     /**
-     * Every page of a query, in order: the first with `params`, then each `nextCursor` (with the same
-     * limit) until the last page.
+     * Every page of a query, in order: the first with `params` (or from `params.cursor`, to resume), then
+     * each `nextCursor` with the same limit, until the last page. Exact unless told otherwise: it sends
+     * `onVendorError=fail` and retries a failed page as `WalkOptions` say; when it gives up it throws
+     * `SwitchboardWalkError`. With `onVendorError: 'partial'` pages may skip a failed vendor's items
+     * (each such page says `partial: true` and names it in `missed`).
      */
-    async *walkConversations(params: Omit<ListParams, 'cursor'> = {}, init?: RequestOptions): AsyncGenerator<ConversationList, void, undefined> {
-      let page = await get<ConversationList>(`/conversations${toQueryString(params)}`, init);
-      yield page;
-      while (page.nextCursor) {
-        page = await get<ConversationList>(`/conversations${toQueryString({ cursor: page.nextCursor, ...(params.limit !== undefined ? { limit: params.limit } : {}) })}`, init);
+    async *walkConversations(params: ListParams = {}, opts: WalkOptions = {}): AsyncGenerator<ConversationList, void, undefined> {
+      const { retries = 5, minDelayMs = 500, maxDelayMs = 60_000, sleep = timer, ...init } = opts;
+      const limit = params.limit !== undefined ? { limit: params.limit } : {};
+      const first = params.cursor !== undefined ? { cursor: params.cursor, ...limit } : { onVendorError: 'fail' as const, ...params };
+      let cursor: string | null = params.cursor ?? null;
+      let pages = 0;
+      let path = `/conversations${toQueryString(first)}`;
+      for (;;) {
+        let page: ConversationList;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            page = await get<ConversationList>(path, init);
+            break;
+          } catch (e) {
+            if (init.signal?.aborted) throw e;
+            const give = (why: string) => new SwitchboardWalkError(e, { cursor, attempts: attempt, pages, why });
+            if (!retryable(e)) throw give('not retryable');
+            if (attempt > retries) throw give(`gave up after ${attempt} attempts`);
+            const after = e instanceof SwitchboardError ? e.retryAfter : undefined;
+            // Retry-After is the server's word; without one, full-jitter exponential backoff.
+            const wait = after !== undefined ? after * 1000 : Math.random() * Math.min(maxDelayMs, minDelayMs * 2 ** (attempt - 1));
+            if (wait > maxDelayMs) throw give(`Retry-After ${after} s is over maxDelayMs`);
+            await sleep(wait, init.signal);
+          }
+        }
+        pages++;
         yield page;
+        if (!page.nextCursor) return;
+        cursor = page.nextCursor;
+        path = `/conversations${toQueryString({ cursor, ...limit })}`;
       }
     },
 

@@ -7,9 +7,10 @@ import type { CompiledVendor } from '../dialect/vendor.js';
 import { GatewayError, invalidRequest, type VendorFailure } from '../errors/gateway-error.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { Conversation } from '../model/conversation.js';
-import type { Query, QueryShape, VendorPosition } from '../model/query.js';
+import type { Missed, Query, QueryShape, VendorPosition } from '../model/query.js';
 import { planQuery, type MirrorAvailability, type Plan, type VendorPlan } from '../plan/plan.js';
-import type { CursorCodec } from '../merge/cursor.js';
+import { MAX_CURSOR_LENGTH, type CursorCodec, type CursorState } from '../merge/cursor.js';
+import { failure } from '../dialect/errors.js';
 import { mergePage, StreamFailure, type MergedPage } from '../merge/merge.js';
 import { keyOf } from '../model/order.js';
 import type { Upstream } from '../upstream/client.js';
@@ -46,8 +47,14 @@ export interface ListResult {
   hasMore: boolean;
   nextCursor: string | null;
   partial: boolean;
+  /** Vendors whose items this walk skipped (on this page or an earlier one), with their last error. */
+  missed?: MissedVendor[];
   sources: SourceReport[];
   plan?: ExplainedPlan[];
+}
+
+export interface MissedVendor extends Missed {
+  vendor: string;
 }
 
 export interface ExplainedPlan {
@@ -88,7 +95,11 @@ export interface RequestContext {
 }
 
 export async function listConversations(q: Query, deps: ListDeps, ctx: RequestContext): Promise<ListResult> {
-  const included = q.vendors.length > 0 ? deps.vendors.filter((v) => q.vendors.includes(v.name)) : deps.vendors.filter((v) => v.enabled);
+  // A walk pins the vendors of its first page: one its cursor names that is now disabled (or gone from
+  // config) fails, resumably, instead of being called or silently left out.
+  const named = q.vendors.length > 0 ? q.vendors : null;
+  const included = deps.vendors.filter((v) => v.enabled && (named === null || named.includes(v.name)));
+  const withdrawn = (named ?? []).filter((n) => !included.some((v) => v.name === n) && q.positions?.[n] !== 'done');
   const mirrors = deps.mirrors ? await deps.mirrors.open(included.map((v) => v.name), q.snapshots) : new Map<string, { availability: MirrorAvailability; view?: MirrorView }>();
   const plan = planQuery(q, included, new Map([...mirrors].map(([k, m]) => [k, m.availability])));
   if (plan.invalid.length > 0) throw invalidRequest(plan.invalid);
@@ -113,15 +124,40 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     sources.push(openSource(p, byName.get(p.vendor)!, q, sourceCtx, mirrors.get(p.vendor)?.view));
   }
 
-  const { merged, live } = await mergeWithFailover(sources, q, sourceCtx);
+  // The cursor this page would issue, with every vendor's total at its longest: the real one fits too.
+  let shapeLength: number | undefined;
+  const cursorLength = (merged: MergedPage, serving: Source[]) => {
+    // A bound first (UTF-8 at most 3 bytes per unit, base64 4 per 3, room per vendor for its position,
+    // total, snapshot and miss): most pages are far below the limit and skip the encode.
+    shapeLength ??= JSON.stringify(shapeOf(q)).length;
+    const tokens = serving.reduce((n, s) => n + String(s.position()?.token ?? '').length, 0);
+    const perVendor = [...included.map((v) => v.name), ...withdrawn].reduce((n, name) => n + PER_VENDOR_BYTES + 4 * 3 * name.length, 0);
+    if (((shapeLength + tokens) * 3 + perVendor + 200) * (4 / 3) < MAX_CURSOR_LENGTH) return 0;
+    const failing = withdrawn.map((vendor) => ({ vendor, failure: withdrawnFailure(vendor, deps.vendors) }));
+    const state = cursorState(q, merged, serving, failing, done, [], included);
+    for (const v of Object.keys(state.positions)) state.totals[v] = Number.MAX_SAFE_INTEGER;
+    return deps.cursors.encode({ ...state, ...missedOf(q, failing) }).length;
+  };
+  const { merged, live } = await mergeWithFailover(sources, q, sourceCtx, cursorLength);
 
-  const failures = live.all.filter((s) => s.failure);
-  const okCount = live.all.length - failures.length + done.size + plan.vendors.filter((p) => p.action === 'empty').length;
-  if (failures.length > 0 && okCount === 0) throw aggregateFailure(failures);
+  const failed: Failed[] = [
+    ...live.all.filter((s) => s.failure).map((s) => ({ vendor: s.plan.vendor, failure: s.failure! })),
+    ...withdrawn.map((vendor) => ({ vendor, failure: withdrawnFailure(vendor, deps.vendors) })),
+  ];
+  const okCount = live.all.length - live.all.filter((s) => s.failure).length + done.size + plan.vendors.filter((p) => p.action === 'empty').length;
+  if (failed.length > 0 && okCount === 0) throw aggregateFailure(failed, 'all');
 
-  const reports = await report(plan, live.all, done, q, merged.exhausted);
+  const reports = [...(await report(plan, live.all, done, q, merged.exhausted)), ...failed.filter((f) => withdrawn.includes(f.vendor)).map(failedReport)];
+  const nextCursor =
+    merged.hasMore && merged.items.length > 0
+      ? deps.cursors.encode({ ...cursorState(q, merged, live.serving, failed, done, reports, included), ...missedOf(q, failed) })
+      : null;
+  // onVendorError=fail: a page is whole or it is the failure; the caller retries the same request or cursor.
+  if (failed.length > 0 && q.onVendorError === 'fail') throw aggregateFailure(failed, 'fail');
+
   const totals = reports.filter((r) => r.status === 'ok').map((r) => r.total);
-  const total = failures.length === 0 && totals.every((t) => t !== null) ? totals.reduce<number>((a, b) => a + b!, 0) : null;
+  const total = failed.length === 0 && totals.every((t) => t !== null) ? totals.reduce<number>((a, b) => a + b!, 0) : null;
+  const { missed } = missedOf(q, failed);
   const result: ListResult = {
     object: 'list',
     data: merged.items.map((i) => i.conversation),
@@ -129,8 +165,10 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     offset: q.offset,
     total,
     hasMore: merged.hasMore,
-    nextCursor: merged.hasMore ? nextCursor(q, merged, live.serving, failures, done, reports, deps.cursors) : null,
-    partial: failures.length > 0,
+    nextCursor,
+    // A walk that skipped a vendor's items on any page stays partial to its end.
+    partial: failed.length > 0 || missed !== undefined,
+    ...(missed ? { missed: Object.entries(missed).map(([vendor, m]) => ({ vendor, ...m })) } : {}),
     sources: reports,
   };
   if (q.explain) result.plan = explain(plan);
@@ -138,10 +176,50 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
 }
 
 /**
- * Merge; when a vendor fails, drop it and merge again (pages already read are reused). A mirror that can't
- * be read is replaced by its vendor read live, once, before the vendor counts as failed.
+ * Most JSON a vendor adds to a cursor besides its token and its name (which appears four times): its
+ * position, total, snapshot and miss, with their keys and numbers at their longest.
  */
-async function mergeWithFailover(sources: Source[], q: Query, ctx: SourceContext): Promise<{ merged: MergedPage; live: { serving: Source[]; all: Source[] } }> {
+const PER_VENDOR_BYTES = 300;
+
+interface Failed {
+  vendor: string;
+  failure: VendorFailure;
+}
+
+/** A vendor a cursor names that is no longer enabled: failed without a call, so a walk says what it skips. */
+function withdrawnFailure(vendor: string, vendors: readonly CompiledVendor[]): VendorFailure {
+  const known = vendors.some((v) => v.name === vendor);
+  return failure('UPSTREAM_UNAVAILABLE', known ? `vendor ${vendor} is disabled by the operator; its items are not served` : `vendor ${vendor} is no longer configured; its items are not served`);
+}
+
+function failedReport(f: Failed): SourceReport {
+  return { vendor: f.vendor, status: 'error', mode: 'live', total: null, fetched: 0, calls: 0, dropped: 0, latencyMs: 0, retries: 0, error: f.failure };
+}
+
+/** The walk's skipped vendors after this page: the cursor's, plus each vendor failing here. */
+function missedOf(q: Query, failed: readonly Failed[]): { missed?: Record<string, Missed> } {
+  if (failed.length === 0 && !q.missed) return {};
+  const missed: Record<string, Missed> = { ...q.missed };
+  for (const f of failed) {
+    const m = missed[f.vendor];
+    missed[f.vendor] = { code: f.failure.code, since: m?.since ?? q.offset, pages: (m?.pages ?? 0) + 1 };
+  }
+  return { missed };
+}
+
+
+/**
+ * Merge; when a vendor fails, drop it and merge again (pages already read are reused). A mirror that can't
+ * be read is replaced by its vendor read live, once, before the vendor counts as failed. A vendor whose
+ * resume token would make the next cursor longer than a request may send fails too: this gateway never
+ * issues a cursor it would refuse.
+ */
+async function mergeWithFailover(
+  sources: Source[],
+  q: Query,
+  ctx: SourceContext,
+  cursorLength: (merged: MergedPage, serving: Source[]) => number,
+): Promise<{ merged: MergedPage; live: { serving: Source[]; all: Source[] } }> {
   let serving = sources;
   const all = [...sources];
   for (;;) {
@@ -149,6 +227,16 @@ async function mergeWithFailover(sources: Source[], q: Query, ctx: SourceContext
       const merged = await mergePage(serving.map((s) => s.stream()), { offset: q.positions ? 0 : q.offset, limit: q.limit, orderBy: q.orderBy, orderDir: q.orderDir });
       // The page's items complete (a mirror's shapes read for them alone); a source failing here fails like one that failed merging.
       await Promise.all(serving.map((s) => s.fill?.(merged.items).catch((e: unknown) => Promise.reject(new StreamFailure(s.vendor.name, e)))));
+      const length = merged.hasMore && merged.items.length > 0 ? cursorLength(merged, serving) : 0;
+      if (length > MAX_CURSOR_LENGTH) {
+        const [longest, chars] = longestToken(serving, merged);
+        if (!longest) {
+          throw invalidRequest([{ name: '(query)', reason: `too long to continue by cursor (${length} characters, at most ${MAX_CURSOR_LENGTH}): send shorter filter values or fewer vendors` }]);
+        }
+        longest.failure = failure('UPSTREAM_INVALID_RESPONSE', `its next-page token is ${chars} characters, too long for a cursor of at most ${MAX_CURSOR_LENGTH}`);
+        serving = serving.filter((s) => s !== longest);
+        continue;
+      }
       return { merged, live: { serving, all } };
     } catch (e) {
       if (!(e instanceof StreamFailure)) throw e;
@@ -166,18 +254,30 @@ async function mergeWithFailover(sources: Source[], q: Query, ctx: SourceContext
   }
 }
 
-/** The signed state of the next page: the query, the last key, and where each vendor resumes. */
-function nextCursor(
+/** The source whose resume position would take the most room in the next cursor, and its token's length. */
+function longestToken(serving: readonly Source[], merged: MergedPage): [Source | undefined, number] {
+  let best: Source | undefined;
+  let chars = 0;
+  for (const s of serving) {
+    if (merged.exhausted.has(s.plan.vendor)) continue;
+    const token = s.position()?.token;
+    const length = typeof token === 'string' ? token.length : 0;
+    if (length > chars) [best, chars] = [s, length];
+  }
+  return [best, chars];
+}
+
+/** The state of the next page: the query, the last key, and where each vendor resumes. */
+function cursorState(
   q: Query,
   merged: MergedPage,
   live: Source[],
-  failures: Source[],
+  failed: readonly Failed[],
   done: Set<string>,
   reports: SourceReport[],
-  cursors: CursorCodec,
-): string | null {
-  const last = merged.items.at(-1);
-  if (!last) return null;
+  included: readonly CompiledVendor[],
+): Omit<CursorState, 'iat' | 'missed'> {
+  const last = merged.items.at(-1)!;
   const positions: Record<string, VendorPosition | 'done'> = {};
   const totals: Record<string, number | null> = {};
   const snapshots: Record<string, Snapshot> = { ...q.snapshots };
@@ -192,28 +292,40 @@ function nextCursor(
     if (snap) snapshots[name] = snap;
   }
   // A vendor that failed resumes where it was: the next page tries it again.
-  for (const s of failures) {
-    const prev = q.positions?.[s.plan.vendor];
-    if (prev) positions[s.plan.vendor] = prev;
+  for (const f of failed) {
+    const prev = q.positions?.[f.vendor];
+    if (prev) positions[f.vendor] = prev;
   }
-  return cursors.encode({
-    query: shapeOf(q),
+  // The vendor set is pinned (not "every enabled vendor"), so a vendor disabled mid-walk is seen as missing.
+  const shape = shapeOf(q);
+  if (shape.vendors.length === 0) shape.vendors = included.map((v) => v.name);
+  return {
+    query: shape,
     after: keyOf(last, q.orderBy),
     offset: q.offset + merged.items.length,
     limit: q.limit,
     positions,
     totals,
     ...(Object.keys(snapshots).length > 0 ? { snapshots } : {}),
-  });
+  };
 }
 
-function aggregateFailure(failed: Source[]): GatewayError {
-  const errors = failed.map((p) => ({ vendor: p.plan.vendor, ...p.failure! }));
+/**
+ * One failure for the page: every vendor failed ('all'), or some did under onVendorError=fail ('fail').
+ * Its code is theirs when they agree; a rate limit's Retry-After is the soonest vendor back when any one
+ * would do, the latest when the page needs every one of them.
+ */
+function aggregateFailure(failed: readonly Failed[], why: 'all' | 'fail'): GatewayError {
+  const errors = failed.map((f) => ({ vendor: f.vendor, ...f.failure }));
   const codes = new Set(errors.map((e) => e.code));
   const code: ErrorCode = codes.size === 1 ? errors[0]!.code : 'UPSTREAM_ERROR';
   const waits = errors.map((e) => e.retryAfter).filter((s): s is number => s !== null);
-  const retryAfter = code === 'RATE_LIMITED' && waits.length > 0 ? Math.min(...waits) : undefined;
-  const detail = `every vendor failed: ${errors.map((e) => `${e.vendor} ${e.code} (${e.message})`).join('; ')}`;
+  const retryAfter = code === 'RATE_LIMITED' && waits.length > 0 ? (why === 'all' ? Math.min(...waits) : Math.max(...waits)) : undefined;
+  const list = errors.map((e) => `${e.vendor} ${e.code} (${e.message})`).join('; ');
+  const detail =
+    why === 'all'
+      ? `every vendor failed: ${list}`
+      : `onVendorError=fail and ${errors.length === 1 ? 'a vendor' : `${errors.length} vendors`} failed: ${list}; retry the same request or cursor to continue exactly`;
   return new GatewayError(code, detail, { vendorErrors: errors, ...(retryAfter !== undefined ? { retryAfter } : {}) });
 }
 
@@ -249,7 +361,7 @@ async function report(plan: Plan, sources: Source[], done: Set<string>, q: Query
 }
 
 export function shapeOf(q: QueryShape): QueryShape {
-  return { vendors: q.vendors, filters: q.filters, orderBy: q.orderBy, orderDir: q.orderDir, include: q.include, strict: q.strict, explain: q.explain };
+  return { vendors: q.vendors, filters: q.filters, orderBy: q.orderBy, orderDir: q.orderDir, include: q.include, strict: q.strict, explain: q.explain, onVendorError: q.onVendorError };
 }
 
 function explain(plan: Plan): ExplainedPlan[] {

@@ -8,7 +8,8 @@ import type { GatewayConfig } from '../config/gateway-schema.js';
 import type { InvalidParam } from '../errors/gateway-error.js';
 import type { ApiClient } from '../app-env.js';
 import { allowedVendors } from '../inbound/vendors.js';
-import { FILTER_NAMES, INCLUDES, ORDER_FIELDS, type Filters, type Include, type Query } from '../model/query.js';
+import { MAX_CURSOR_LENGTH } from '../merge/cursor.js';
+import { FILTER_NAMES, INCLUDES, ON_VENDOR_ERROR, ORDER_FIELDS, type Filters, type Include, type Query } from '../model/query.js';
 
 /**
  * ISO 8601 date-time with a zone (Z or ±hh:mm): an instant, never a local time. Case is spelled out
@@ -62,13 +63,16 @@ const int = (min: number, max: number) =>
 
 const bool = once(z.enum(['true', 'false'], { message: 'must be true or false' }).transform((s) => s === 'true'));
 
-const list = <T extends string>(allowed: readonly T[], max: number, what: string) =>
+/** A comma list of known names. `disabled` names are known but refused as such (an operator's kill switch). */
+const list = <T extends string>(allowed: readonly T[], max: number, what: string, disabled: readonly string[] = []) =>
   once(
     z.string().transform((s, ctx) => {
       const parts = [...new Set(s.split(',').map((p) => p.trim()).filter(Boolean))];
       if (parts.length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
       if (parts.length > max) ctx.addIssue({ code: 'custom', message: `at most ${max} ${what}` });
-      const unknown = parts.filter((p) => !allowed.includes(p as T));
+      const off = parts.filter((p) => disabled.includes(p));
+      if (off.length > 0) ctx.addIssue({ code: 'custom', message: `disabled by the operator: ${off.join(', ')}` });
+      const unknown = parts.filter((p) => !allowed.includes(p as T) && !disabled.includes(p));
       if (unknown.length > 0) {
         ctx.addIssue({ code: 'custom', message: `unknown ${what}: ${unknown.join(', ')} (known: ${allowed.join(', ')})` });
       }
@@ -76,7 +80,7 @@ const list = <T extends string>(allowed: readonly T[], max: number, what: string
     }),
   );
 
-export function buildQuerySchema(g: GatewayConfig, vendorNames: readonly string[]) {
+export function buildQuerySchema(g: GatewayConfig, vendorNames: readonly string[], disabledVendors: readonly string[] = []) {
   const l = g.limits;
   // Each parameter's description and example are what /openapi.json and /docs show.
   const doc = <T extends z.ZodType>(schema: T, description: string, example: string, extra: Record<string, unknown> = {}) =>
@@ -85,7 +89,7 @@ export function buildQuerySchema(g: GatewayConfig, vendorNames: readonly string[
   const instantDoc = (what: string, bound: string) => `${what} ${bound}: ISO 8601 date-time with offset (Z or ±hh:mm).`;
   return z.strictObject({
     vendor: doc(
-      list(vendorNames, l.maxVendors, 'vendors'),
+      list(vendorNames, l.maxVendors, 'vendors', disabledVendors),
       `Comma list of vendor names (default: every enabled vendor). Known: ${vendorNames.join(', ') || '(none)'}; at most ${l.maxVendors}.`,
       vendorNames.slice(0, 2).join(',') || 'acme',
     ),
@@ -110,7 +114,7 @@ export function buildQuerySchema(g: GatewayConfig, vendorNames: readonly string[
     limit: doc(int(1, l.maxLimit), `Page size, 1–${l.maxLimit}.`, '20', { default: String(l.defaultLimit) }),
     offset: doc(int(0, l.maxOffset), `Items to skip, 0–${l.maxOffset} (go deeper with cursors).`, '0', { default: '0' }),
     cursor: doc(
-      once(z.string().min(1, 'must not be empty').max(8192, 'is too long')),
+      once(z.string().min(1, 'must not be empty').max(MAX_CURSOR_LENGTH, `must be at most ${MAX_CURSOR_LENGTH} characters`)),
       'The nextCursor of a previous page: opaque, signed, carries the query. Only limit may be sent with it.',
       'eyJ2IjoxfQ.c2lnbmF0dXJl',
     ),
@@ -121,6 +125,17 @@ export function buildQuerySchema(g: GatewayConfig, vendorNames: readonly string[
     ),
     explain: doc(bool, 'true adds the per-vendor plan (plan[]) to the response.', 'true', { default: 'false' }),
     strict: doc(bool, "true turns \"this vendor can't honour a filter\" into a 400 instead of skipping that vendor.", 'false', { default: 'false' }),
+    onVendorError: doc(
+      once(z.enum(ON_VENDOR_ERROR, { message: `must be one of ${ON_VENDOR_ERROR.join(', ')}` })),
+      [
+        'What a page does when some vendors fail.',
+        '`partial`: the others answer (`partial: true`, the failure in `sources[]`); a cursor walk goes on without that vendor\'s items for the page, and every later page of the walk names it in `missed[]`.',
+        '`fail`: the page fails with the vendors\' errors (the status, `Retry-After` and `errors[]` of the all-failed case); retrying the same request or cursor later continues exactly, so a walk is exact or it errors.',
+        'A cursor keeps the mode of its first page.',
+      ].join(' '),
+      'fail',
+      { default: 'partial' },
+    ),
   });
 }
 
@@ -172,6 +187,7 @@ export function normalizeQuery(p: QueryParams, gateway: GatewayConfig, enabledVe
     include: p.include ?? [],
     strict: p.strict ?? false,
     explain: p.explain ?? false,
+    onVendorError: p.onVendorError ?? 'partial',
     limit: p.limit ?? gateway.limits.defaultLimit,
     offset: p.offset ?? 0,
   };

@@ -4,7 +4,7 @@
  * to the types the code builds answers from.
  */
 import { z } from '@hono/zod-openapi';
-import { VendorFailureSchema } from '../errors/problem-schema.js';
+import { ErrorCodeSchema, VendorFailureSchema } from '../errors/problem-schema.js';
 import type { Conversation, Message } from '../model/conversation.js';
 import { FILTER_NAMES } from '../model/query.js';
 import type { Same } from '../openapi/same.js';
@@ -85,6 +85,15 @@ export const ExplainedPlanSchema = z
   })
   .openapi('ExplainedPlan', { description: "With explain=true: one vendor's plan." });
 
+export const MissedVendorSchema = z
+  .object({
+    vendor: z.string().openapi({ example: 'acme' }),
+    code: ErrorCodeSchema, // its last failure's code
+    since: z.number().int().openapi({ description: 'Offset of the first page that skipped its items.', example: 50 }),
+    pages: z.number().int().openapi({ description: 'Pages of this walk that skipped its items.', example: 1 }),
+  })
+  .openapi('MissedVendor', { description: 'A vendor whose items a best-effort cursor walk skipped.' });
+
 export const ConversationListSchema = z
   .object({
     object: z.literal('list'),
@@ -94,7 +103,11 @@ export const ConversationListSchema = z
     total: z.number().int().nullable().openapi({ description: 'Exact size of the union over the included vendors, or null when it cannot be known exactly.', example: 137 }),
     hasMore: z.boolean(),
     nextCursor: z.string().nullable().openapi({ description: 'Opaque, signed, stateless: send it as cursor= for the next page; null on the last page.' }),
-    partial: z.boolean().openapi({ description: 'true when a vendor failed: its error is in sources[].' }),
+    partial: z.boolean().openapi({ description: 'true when a vendor failed on this page (its error is in sources[]) or this walk skipped a vendor\'s items on an earlier page (missed[]).' }),
+    missed: z
+      .array(MissedVendorSchema)
+      .optional()
+      .openapi({ description: "Best-effort walks (onVendorError=partial): every vendor whose items this walk skipped, on this page or an earlier one. Absent when nothing was skipped." }),
     sources: z.array(SourceReportSchema),
     plan: z.array(ExplainedPlanSchema).optional().openapi({ description: 'With explain=true: per vendor, pushed and local filters, order, lazy or whole read.' }),
   })

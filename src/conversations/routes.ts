@@ -21,7 +21,8 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
   // `metrics` is any observer of each answer's per-vendor outcome (the app feeds metrics and /vendors).
   // A disabled vendor is not one a caller can name.
   const enabled = deps.vendors.filter((v) => v.enabled).map((v) => v.name);
-  const schema = buildQuerySchema(gateway, enabled);
+  const disabled = deps.vendors.filter((v) => !v.enabled).map((v) => v.name);
+  const schema = buildQuerySchema(gateway, enabled, disabled);
   const toQuery = (p: QueryParams, client: ApiClient | undefined): Query => {
     if (p.cursor !== undefined) {
       let state;
@@ -33,7 +34,18 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
       }
       // A cursor made for a wider client can't widen this one's view.
       checkCursorVendors(client, state.query.vendors, enabled);
-      return { ...state.query, limit: p.limit ?? state.limit, offset: state.offset, after: state.after, positions: state.positions, totals: state.totals, ...(state.snapshots ? { snapshots: state.snapshots } : {}) };
+      return {
+        ...state.query,
+        // Cursors issued before onVendorError existed walk best-effort, as they did.
+        onVendorError: state.query.onVendorError ?? 'partial',
+        limit: p.limit ?? state.limit,
+        offset: state.offset,
+        after: state.after,
+        positions: state.positions,
+        totals: state.totals,
+        ...(state.snapshots ? { snapshots: state.snapshots } : {}),
+        ...(state.missed ? { missed: state.missed } : {}),
+      };
     }
     return normalizeQuery(p, gateway, enabled, client);
   };
@@ -49,7 +61,7 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
       'Filters are pushed to vendors that support them and checked locally on the others; `explain=true` shows the plan.',
       'Follow `nextCursor` (send it as `cursor`, with at most `limit`) to walk every match once, in order.',
       'Unknown or repeated parameters are a 400, as are `*After` >= `*Before` and anything but `limit` next to `cursor`.',
-      'When some vendors fail the others still answer (`partial: true`); when every included vendor fails the answer is the failure (429, 502, 503 or 504) with each vendor\'s error in `errors[]`.',
+      'When some vendors fail the others still answer (`partial: true`, and a walk names in `missed[]` every vendor whose items it skipped); when every included vendor fails, or any fails under `onVendorError=fail`, the answer is the failure (429, 502, 503 or 504) with each vendor\'s error in `errors[]`.',
     ].join('\n\n'),
     security: API_KEY_SECURITY,
     middleware: [etag()] as const,

@@ -4,7 +4,10 @@
  * replica that shares CURSOR_SECRET. Format: base64url(JSON) "." base64url(HMAC-SHA256).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { QueryShape, SortKey, VendorPosition } from '../model/query.js';
+import type { Missed, QueryShape, SortKey, VendorPosition } from '../model/query.js';
+
+/** The longest cursor a request may send, so the longest this gateway may issue. */
+export const MAX_CURSOR_LENGTH = 8192;
 
 export interface CursorState {
   query: QueryShape;
@@ -19,6 +22,8 @@ export interface CursorState {
   totals: Record<string, number | null>;
   /** Per mirrored vendor, the snapshot the walk reads to its end. */
   snapshots?: Record<string, { mirror: number; rev: number }>;
+  /** Per vendor, the items this (best-effort) walk has skipped so far. */
+  missed?: Record<string, Missed>;
   /** Issued at, epoch seconds. */
   iat: number;
 }

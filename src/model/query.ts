@@ -1,4 +1,6 @@
 /** The validated, normalized form of a GET /conversations request. */
+import type { ErrorCode } from '../errors/catalogue.js';
+
 export const ORDER_FIELDS = ['lastActivityAt', 'createdAt', 'updatedAt'] as const;
 export type OrderField = (typeof ORDER_FIELDS)[number];
 export type OrderDir = 'asc' | 'desc';
@@ -13,6 +15,13 @@ export type FilterName = ValueFilter | TimeFilter;
 export const FILTER_NAMES: readonly FilterName[] = [...VALUE_FILTERS, ...TIME_FILTERS];
 
 export const INCLUDES = ['raw', 'messages'] as const;
+
+/**
+ * What a page does when some vendors fail: `partial` (default) answers from the others, and the walk says
+ * which vendor's items it skipped; `fail` fails the page, so a cursor walk is exact or it errors.
+ */
+export const ON_VENDOR_ERROR = ['partial', 'fail'] as const;
+export type OnVendorError = (typeof ON_VENDOR_ERROR)[number];
 export type Include = (typeof INCLUDES)[number];
 
 export interface Filters {
@@ -39,6 +48,7 @@ export interface QueryShape {
   include: Include[];
   strict: boolean;
   explain: boolean;
+  onVendorError: OnVendorError;
 }
 
 /** The sort key of the last item a page returned: where the next page starts. */
@@ -58,6 +68,16 @@ export interface Query extends QueryShape {
   totals?: Record<string, number | null>;
   /** Per mirrored vendor, the snapshot (mirror and revision) the walk reads. */
   snapshots?: Record<string, { mirror: number; rev: number }>;
+  /** Vendors whose items earlier pages of this walk skipped (best-effort mode only). */
+  missed?: Record<string, Missed>;
+}
+
+/** A vendor whose items a best-effort walk skipped: its last error, from which page, on how many pages. */
+export interface Missed {
+  code: ErrorCode;
+  /** Offset of the first page that skipped its items. */
+  since: number;
+  pages: number;
 }
 
 /**

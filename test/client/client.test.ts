@@ -1,6 +1,6 @@
 /** The typed client (src/client) against a running gateway: a page, a cursor walk, an error. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, SwitchboardError, type Conversation } from '../../src/client/index.js';
+import { createClient, SwitchboardError, SwitchboardWalkError, type Conversation, type ConversationList } from '../../src/client/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
@@ -57,5 +57,87 @@ describe('typed client', () => {
     expect((await sb.vendors()).data.map((v) => v.name).sort()).toEqual(['siteassist', 'superagentes', 'uncodie']);
     expect(await sb.healthz()).toEqual({ status: 'ok' });
     expect(await sb.readyz()).toEqual({ status: 'ready', stateStore: 'memory' });
+  });
+});
+
+describe('typed client: exact walks', () => {
+  /** Every id of the default query, by offset, with no fault. */
+  async function reference(): Promise<string[]> {
+    const out: string[] = [];
+    for (let offset = 0; ; offset += 100) {
+      const p = await sb.listConversations({ limit: 100, offset });
+      out.push(...p.data.map((c) => c.id));
+      if (!p.hasMore) return out;
+    }
+  }
+  const clear = () => {
+    for (const s of h.sims.values()) s.fault = null;
+    h.resetState();
+  };
+
+  it('the walker asks onVendorError=fail and retries a page a vendor failed, so every match comes once (no silent loss)', async () => {
+    const want = await reference();
+    const waits: number[] = [];
+    const pages: ConversationList[] = [];
+    const walk = sb.walkConversations({ limit: 50 }, {
+      minDelayMs: 10,
+      // A vendor fails the third page once: the walker waits, the fault has passed, the same cursor is retried.
+      sleep: async (ms) => {
+        waits.push(ms);
+        clear();
+      },
+    });
+    for await (const page of walk) {
+      pages.push(page);
+      if (pages.length === 2) h.sims.get('siteassist')!.fault = { kind: 'internal' };
+    }
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeLessThanOrEqual(10);
+    expect(pages.every((p) => !p.partial)).toBe(true);
+    expect(pages.flatMap((p) => p.data.map((c) => c.id))).toEqual(want);
+  });
+
+  it("waits what a rate-limited vendor's Retry-After says before retrying", async () => {
+    const waits: number[] = [];
+    let n = 0;
+    for await (const _ of sb.walkConversations({ limit: 100 }, { sleep: async (ms) => { waits.push(ms); clear(); } })) {
+      if (++n === 1) h.sims.get('siteassist')!.fault = { kind: 'rateLimit', retryAfter: 9 };
+    }
+    expect(waits).toEqual([9000]);
+  });
+
+  it('gives up with a SwitchboardWalkError that carries the cursor to resume from, and resuming completes the walk', async () => {
+    const want = await reference();
+    const got: string[] = [];
+    const waits: number[] = [];
+    let err: unknown;
+    try {
+      for await (const page of sb.walkConversations({ limit: 50 }, { retries: 2, minDelayMs: 4, sleep: async (ms) => void waits.push(ms) })) {
+        got.push(...page.data.map((c) => c.id));
+        if (got.length === 100) h.sims.get('superagentes')!.fault = { kind: 'internal' };
+      }
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SwitchboardWalkError);
+    const e = err as SwitchboardWalkError;
+    expect(e).toBeInstanceOf(SwitchboardError);
+    expect(e).toMatchObject({ status: 502, code: 'UPSTREAM_ERROR', attempts: 3, pages: 2 });
+    expect(e.message).toMatch(/^walk stopped after 2 pages \(gave up after 3 attempts\): UPSTREAM_ERROR: onVendorError=fail/);
+    expect(e.problem?.errors?.map((x) => x.vendor)).toEqual(['superagentes']);
+    // Full jitter under a doubling ceiling.
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBeLessThanOrEqual(4);
+    expect(waits[1]).toBeLessThanOrEqual(8);
+    clear();
+    for await (const page of sb.walkConversations({ cursor: e.cursor!, limit: 50 })) got.push(...page.data.map((c) => c.id));
+    expect(got).toEqual(want);
+  });
+
+  it('does not retry what a retry cannot fix: an invalid request fails at once', async () => {
+    const walk = sb.walkConversations({ orderBy: 'title' as never }, { sleep: async () => expect.fail('no retry') });
+    const err = await walk.next().catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(SwitchboardWalkError);
+    expect(err).toMatchObject({ status: 400, code: 'INVALID_REQUEST', attempts: 1, pages: 0, cursor: null });
   });
 });

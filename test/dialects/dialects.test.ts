@@ -131,7 +131,7 @@ describe.each(CASES)('$name dialect', (tc) => {
 
     it('plans status=open as a fetch, never as "no match"', () => {
       const plan = planQuery(
-        { vendors: [v.name], filters: { status: 'open' }, orderBy: 'lastActivityAt', orderDir: 'desc', include: [], strict: true, explain: false },
+        { vendors: [v.name], filters: { status: 'open' }, orderBy: 'lastActivityAt', orderDir: 'desc', include: [], strict: true, explain: false, onVendorError: 'partial' },
         [v],
       );
       expect(plan.invalid).toEqual([]);

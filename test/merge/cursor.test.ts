@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createCursorCodec, CursorError, type CursorState } from '../../src/merge/cursor.js';
 
 const state: Omit<CursorState, 'iat'> = {
-  query: { vendors: ['a'], filters: { status: 'open' }, orderBy: 'createdAt', orderDir: 'desc', include: [], strict: false, explain: false },
+  query: { vendors: ['a'], filters: { status: 'open' }, orderBy: 'createdAt', orderDir: 'desc', include: [], strict: false, explain: false, onVendorError: 'partial' },
   after: { time: 1_700_000_000_000, id: 'a:1' },
   offset: 20,
   limit: 10,

@@ -11,7 +11,7 @@ import type { OpenApiDocument } from './spec-validator.js';
 const PARAMS = [
   'vendor', 'status', 'channel', 'agentId', 'leadId', 'visitorId', 'userId', 'search',
   'createdAfter', 'createdBefore', 'updatedAfter', 'updatedBefore',
-  'orderBy', 'orderDir', 'limit', 'offset', 'cursor', 'include', 'explain', 'strict',
+  'orderBy', 'orderDir', 'limit', 'offset', 'cursor', 'include', 'explain', 'strict', 'onVendorError',
 ];
 
 let h: Harness;
@@ -72,7 +72,7 @@ describe('GET /openapi.json', () => {
     const ok = doc.paths['/conversations']!.get!.responses['200']!.content!['application/json']!.schema;
     expect(ok).toEqual({ $ref: '#/components/schemas/ConversationList' });
     const list = doc.components.schemas.ConversationList as { properties: Record<string, unknown>; required: string[] };
-    expect(Object.keys(list.properties)).toEqual(['object', 'data', 'limit', 'offset', 'total', 'hasMore', 'nextCursor', 'partial', 'sources', 'plan']);
+    expect(Object.keys(list.properties)).toEqual(['object', 'data', 'limit', 'offset', 'total', 'hasMore', 'nextCursor', 'partial', 'missed', 'sources', 'plan']);
     expect(list.required).not.toContain('plan');
     for (const name of ['Conversation', 'SourceReport', 'ExplainedPlan', 'VendorList', 'Health', 'Readiness']) expect(doc.components.schemas, name).toHaveProperty(name);
   });

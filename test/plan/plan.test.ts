@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 
 const shape = (over: Partial<QueryShape> = {}): QueryShape => ({
-  vendors: [], filters: {}, orderBy: 'lastActivityAt', orderDir: 'desc', include: [], strict: false, explain: false, ...over,
+  vendors: [], filters: {}, orderBy: 'lastActivityAt', orderDir: 'desc', include: [], strict: false, explain: false, onVendorError: 'partial', ...over,
 });
 const planOf = (name: string, over: Partial<QueryShape> = {}) => planQuery(shape(over), [v[name]!]).vendors[0]!;
 const LEAD = 'f41bb290-0404-44d7-a969-b21a7ec65b77';

@@ -55,7 +55,7 @@ afterAll(async () => {
   await wholeRig?.close();
 });
 
-const query = (over: Partial<Query> = {}): Query => ({ vendors: [], filters: {}, orderBy: 'lastActivityAt', orderDir: 'desc', include: [], strict: false, explain: false, limit: 10, offset: 0, ...over });
+const query = (over: Partial<Query> = {}): Query => ({ vendors: [], filters: {}, orderBy: 'lastActivityAt', orderDir: 'desc', include: [], strict: false, explain: false, onVendorError: 'partial', limit: 10, offset: 0, ...over });
 const ref = (q: RefQuery) => referenceList([{ name: 'cursorly', module: cursorly.module, data, vendorSearch: false }], q).map((c) => c.id);
 
 async function drain(s: Source): Promise<string[]> {
