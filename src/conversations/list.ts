@@ -126,17 +126,24 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
 
   // The cursor this page would issue, with every vendor's total at its longest: the real one fits too.
   let shapeLength: number | undefined;
-  const cursorLength = (merged: MergedPage, serving: Source[]) => {
+  const cursorLength = (merged: MergedPage, serving: Source[], all: Source[]) => {
     // A bound first (UTF-8 at most 3 bytes per unit, base64 4 per 3, room per vendor for its position,
     // total, snapshot and miss): most pages are far below the limit and skip the encode.
     shapeLength ??= JSON.stringify(shapeOf(q)).length;
     const tokens = serving.reduce((n, s) => n + String(s.position()?.token ?? '').length, 0);
     const perVendor = [...included.map((v) => v.name), ...withdrawn].reduce((n, name) => n + PER_VENDOR_BYTES + 4 * 3 * name.length, 0);
     if (((shapeLength + tokens) * 3 + perVendor + 200) * (4 / 3) < MAX_CURSOR_LENGTH) return 0;
-    const failing = withdrawn.map((vendor) => ({ vendor, failure: withdrawnFailure(vendor, deps.vendors) }));
+    const failing = [
+      ...all.filter((s) => s.failure).map((s) => ({ vendor: s.plan.vendor, failure: s.failure! })),
+      ...withdrawn.map((vendor) => ({ vendor, failure: withdrawnFailure(vendor, deps.vendors) })),
+    ];
     const state = cursorState(q, merged, serving, failing, done, [], included);
-    for (const v of Object.keys(state.positions)) state.totals[v] = Number.MAX_SAFE_INTEGER;
-    return deps.cursors.encode({ ...state, ...missedOf(q, failing) }).length;
+    const missed: Record<string, Missed> = {};
+    for (const v of Object.keys(state.positions)) {
+      state.totals[v] = Number.MAX_SAFE_INTEGER;
+      missed[v] = { code: 'UPSTREAM_INVALID_RESPONSE', since: Number.MAX_SAFE_INTEGER, pages: Number.MAX_SAFE_INTEGER };
+    }
+    return deps.cursors.encode({ ...state, missed }).length;
   };
   const { merged, live } = await mergeWithFailover(sources, q, sourceCtx, cursorLength);
 
@@ -147,7 +154,14 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
   const okCount = live.all.length - live.all.filter((s) => s.failure).length + done.size + plan.vendors.filter((p) => p.action === 'empty').length;
   if (failed.length > 0 && okCount === 0) throw aggregateFailure(failed, 'all');
 
-  const reports = [...(await report(plan, live.all, done, q, merged.exhausted)), ...failed.filter((f) => withdrawn.includes(f.vendor)).map(failedReport)];
+  const reports = [
+    ...(await report(plan, live.all, done, q, merged.exhausted)),
+    ...failed.filter((f) => withdrawn.includes(f.vendor)).map(failedReport),
+    // Disabled once nothing of it was left: nothing is lost, and its total still counts.
+    ...(named ?? [])
+      .filter((n) => q.positions?.[n] === 'done' && !byName.has(n))
+      .map((vendor): SourceReport => ({ vendor, status: 'ok', mode: 'live', total: q.totals?.[vendor] ?? null, fetched: 0, calls: 0, dropped: 0, latencyMs: 0, retries: 0, reason: 'disabled; no items were left after the cursor' })),
+  ];
   const nextCursor =
     merged.hasMore && merged.items.length > 0
       ? deps.cursors.encode({ ...cursorState(q, merged, live.serving, failed, done, reports, included), ...missedOf(q, failed) })
@@ -218,7 +232,7 @@ async function mergeWithFailover(
   sources: Source[],
   q: Query,
   ctx: SourceContext,
-  cursorLength: (merged: MergedPage, serving: Source[]) => number,
+  cursorLength: (merged: MergedPage, serving: Source[], all: Source[]) => number,
 ): Promise<{ merged: MergedPage; live: { serving: Source[]; all: Source[] } }> {
   let serving = sources;
   const all = [...sources];
@@ -227,7 +241,7 @@ async function mergeWithFailover(
       const merged = await mergePage(serving.map((s) => s.stream()), { offset: q.positions ? 0 : q.offset, limit: q.limit, orderBy: q.orderBy, orderDir: q.orderDir });
       // The page's items complete (a mirror's shapes read for them alone); a source failing here fails like one that failed merging.
       await Promise.all(serving.map((s) => s.fill?.(merged.items).catch((e: unknown) => Promise.reject(new StreamFailure(s.vendor.name, e)))));
-      const length = merged.hasMore && merged.items.length > 0 ? cursorLength(merged, serving) : 0;
+      const length = merged.hasMore && merged.items.length > 0 ? cursorLength(merged, serving, all) : 0;
       if (length > MAX_CURSOR_LENGTH) {
         const [longest, chars] = longestToken(serving, merged);
         if (!longest) {
@@ -283,6 +297,8 @@ function cursorState(
   const snapshots: Record<string, Snapshot> = { ...q.snapshots };
   for (const r of reports) if (r.status === 'ok') totals[r.vendor] = r.total;
   for (const v of done) positions[v] = 'done';
+  // Done stays done, for a vendor disabled since too.
+  for (const [v, pos] of Object.entries(q.positions ?? {})) if (pos === 'done') positions[v] = 'done';
   for (const s of live) {
     const name = s.plan.vendor;
     const pos = merged.exhausted.has(name) ? 'done' : s.position();
