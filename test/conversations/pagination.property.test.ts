@@ -151,4 +151,90 @@ describe('pagination over every vendor dialect', () => {
       { numRuns: 80 },
     );
   });
+
+  /** Fails `vendor` for one request: the fault is set before it and cleared (with breaker state) after. */
+  async function failing(vendor: string | null, path: string) {
+    if (vendor) h.sims.get(vendor)!.fault = { kind: 'internal' };
+    try {
+      return await h.get(path);
+    } finally {
+      if (vendor) {
+        h.sims.get(vendor)!.fault = null;
+        h.resetState();
+      }
+    }
+  }
+  const faultsArb = fc.array(fc.option(fc.constantFrom(...NAMES), { freq: 2 }), { minLength: 40, maxLength: 40 });
+
+  it('onVendorError=fail: with a random vendor failing random pages, retrying the failed cursor still returns every match once, in order', async () => {
+    let retried = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        datasetArb.chain((ds) => fc.tuple(fc.constant(ds), queryArb(ds.spanSeconds), fc.integer({ min: 1, max: 9 }), faultsArb)),
+        async ([ds, q, limit, faults]) => {
+          const data = seedData(ds);
+          const ref = await referenceFor(q, data);
+          const seen: string[] = [];
+          let path = `/conversations${toQueryString({ ...q, limit, onVendorError: 'fail' })}`;
+          for (let call = 0; ; call++) {
+            expect(call).toBeLessThan(400);
+            const res = await failing(faults[call % faults.length] ?? null, path);
+            if (res.status !== 200) {
+              expect(res.status, JSON.stringify(res.body)).toBe(502);
+              expect(res.body.errors).toHaveLength(1);
+              retried++;
+              continue; // the same path again: the fault has passed
+            }
+            expect(res.body.partial).toBe(false);
+            expect(res.body.offset).toBe(seen.length);
+            seen.push(...res.body.data.map((c: { id: string }) => c.id));
+            if (!res.body.nextCursor) break;
+            path = `/conversations?cursor=${encodeURIComponent(res.body.nextCursor)}`;
+          }
+          expect(seen).toEqual(ref.map((c) => c.id));
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // Guard against faults that never hit an included vendor.
+    expect(retried).toBeGreaterThan(10);
+  });
+
+  it('onVendorError=partial: a walk with random failures loses only items of the vendors its last page names in missed, never repeats one, keeps the order', async () => {
+    let lostSome = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        datasetArb.chain((ds) => fc.tuple(fc.constant(ds), queryArb(ds.spanSeconds), fc.integer({ min: 1, max: 9 }), faultsArb)),
+        async ([ds, q, limit, faults]) => {
+          const data = seedData(ds);
+          const ref = (await referenceFor(q, data)).map((c) => c.id);
+          const seen: string[] = [];
+          let path = `/conversations${toQueryString({ ...q, limit })}`;
+          let last: { missed?: { vendor: string }[]; partial: boolean } | undefined;
+          for (let page = 0; ; page++) {
+            expect(page).toBeLessThan(200);
+            const res = await failing(faults[page % faults.length] ?? null, path);
+            if (res.status !== 200) {
+              // Only when every included vendor failed (a single-vendor query): nothing more to walk.
+              expect(res.body.detail, JSON.stringify(res.body)).toMatch(/^every vendor failed/);
+              return;
+            }
+            seen.push(...res.body.data.map((c: { id: string }) => c.id));
+            last = res.body;
+            if (!res.body.nextCursor) break;
+            path = `/conversations?cursor=${encodeURIComponent(res.body.nextCursor)}`;
+          }
+          expect(new Set(seen).size).toBe(seen.length);
+          expect(seen).toEqual(ref.filter((id) => seen.includes(id)));
+          const named = new Set((last?.missed ?? []).map((m) => m.vendor));
+          const lost = ref.filter((id) => !seen.includes(id));
+          for (const id of lost) expect(named.has(id.slice(0, id.indexOf(':')))).toBe(true);
+          if (named.size > 0) expect(last?.partial).toBe(true);
+          lostSome += lost.length > 0 ? 1 : 0;
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(lostSome).toBeGreaterThan(3);
+  });
 });
