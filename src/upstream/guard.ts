@@ -11,7 +11,6 @@ import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
 import { abortFailure, callName, ConsumerError, RefusedCall, UpstreamError, type CallOptions, type Upstream } from './client.js';
 
-type VendorId = Pick<CompiledVendor, 'name' | 'origin'>;
 type Account = Pick<CompiledVendor, 'name' | 'origin' | 'headers' | 'fixedParams'>;
 
 /**
@@ -47,7 +46,7 @@ export const budgetKey = (v: Account) => `outbound:${v.name}:${accountOf(v)}`;
  * single keys versions before per-account keys used (which could hold a wait of millennia): what a reset
  * forgets. The outbound budget is not in it: it paces us, and forgetting it would only let a burst through.
  */
-export const resettable = (vendor: string) => ({
+const resettable = (vendor: string) => ({
   blocks: `blocked:${vendor}:`,
   breakers: `breaker:${vendor}:`,
   legacy: [`blocked:${vendor}`, `breaker:${vendor}`],
