@@ -28,7 +28,12 @@ export type Fault =
   | { kind: 'reset' }
   | { kind: 'malformed' }
   | { kind: 'html'; status?: number }
-  | { kind: 'rateLimit'; retryAfter?: number; header?: boolean }
+  /**
+   * 429 with the vendor's envelope. A string `retryAfter` is sent as is, hostile values included: digits
+   * (`'99999999999999'`, 400 of them) go in the Retry-After header and, as a JSON number literal, in the
+   * body wherever the vendor puts its wait; anything else (an HTTP date, garbage) as a string.
+   */
+  | { kind: 'rateLimit'; retryAfter?: number | string; header?: boolean }
   | { kind: 'unavailable' }
   | { kind: 'internal' }
   | { kind: 'auth' }
@@ -43,7 +48,7 @@ export interface VendorBehaviour {
   /** Answer one request against the current data set. */
   handle(req: SimRequest, data: readonly CanonicalConversation[]): SimResponse;
   /** The vendor's own envelope for a failure kind. */
-  error(kind: 'rateLimit' | 'unavailable' | 'internal' | 'auth', opts: { retryAfter?: number; header?: boolean }): SimResponse;
+  error(kind: 'rateLimit' | 'unavailable' | 'internal' | 'auth', opts: { retryAfter?: number | string; header?: boolean }): SimResponse;
 }
 
 export interface Simulator {
@@ -174,8 +179,10 @@ function respond(
         body: { error: { code: String(req.headers.authorization ?? 'ECHO'), message }, message, success: false },
       });
     }
-    case 'rateLimit':
-      return send(res, behaviour.error('rateLimit', { retryAfter: fault.retryAfter ?? 30, header: fault.header ?? true }));
+    case 'rateLimit': {
+      const after = fault.retryAfter ?? 30;
+      return send(res, behaviour.error('rateLimit', { retryAfter: typeof after === 'string' && /^\d+$/.test(after) ? RAW_NUMBER + after : after, header: fault.header ?? true }));
+    }
     case 'unavailable':
     case 'internal':
     case 'auth':
@@ -185,10 +192,18 @@ function respond(
   }
 }
 
+/**
+ * Marks a string of digits to be written as a bare JSON number: JSON.stringify can't write one beyond a
+ * double's range (it would be `null`), and a hostile vendor can. In a header it is the digits.
+ */
+const RAW_NUMBER = 'sim-raw-number:';
+
 function send(res: ServerResponse, r: SimResponse): void {
   if (res.destroyed) return;
-  const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...r.headers };
+  const json = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+  const text = json.includes(RAW_NUMBER) ? json.replace(new RegExp(`"${RAW_NUMBER}(\\d+)"`, 'g'), '$1') : json;
+  const given = Object.entries(r.headers ?? {}).map(([k, v]) => [k, v.startsWith(RAW_NUMBER) ? v.slice(RAW_NUMBER.length) : v] as const);
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...Object.fromEntries(given) };
   res.writeHead(r.status, headers);
   res.end(text);
 }
@@ -242,7 +257,8 @@ export function parseFaults(spec: string): Record<string, Fault> {
         out[vendor] = n === undefined ? { kind } : { kind, status: n };
         break;
       case 'rateLimit':
-        out[vendor] = n === undefined ? { kind, header: false } : { kind, retryAfter: n };
+        // Digits beyond a safe integer stay digits: `rateLimit:99999999999999…` is the hostile vendor.
+        out[vendor] = n === undefined ? { kind, header: false } : { kind, retryAfter: Number.isSafeInteger(n) ? n : arg! };
         break;
       case 'hang': case 'reset': case 'malformed': case 'unavailable': case 'internal': case 'auth': case 'wrongShape':
         out[vendor] = { kind };

@@ -36,8 +36,13 @@ export interface Logger {
 export interface AppDeps extends ListDeps {
   gateway: GatewayConfig;
   logger: Logger;
-  /** Shared state: per-client limits live here. */
+  /** Shared state: breakers and 429 memory (for /vendors, /metrics), and where it lives (for /readyz). */
   store: StateStore;
+  /**
+   * Per-client (per-address) limits, apart from `store` so an inbound flood can't evict outbound state
+   * (default: `store.separate()`; pass one made once to keep the buckets across config reloads).
+   */
+  inboundStore?: StateStore;
   /** False while starting or draining: /readyz answers 503. */
   ready?: () => boolean;
   /** Prometheus metrics; pass one made once to keep counting across config reloads (default: a new one). */
@@ -89,7 +94,7 @@ export function createApp(deps: AppDeps) {
   app.use(inputLimits(inbound));
   // Every client-facing route is guarded here (add future ones, e.g. /vendors/*, to this list).
   const auth = clientAuth(inbound);
-  const rateLimit = clientRateLimit(inbound, deps);
+  const rateLimit = clientRateLimit(inbound, { ...deps, store: deps.inboundStore ?? deps.store.separate() });
   const overload = overloadGuard(deps.gateway.http);
   for (const path of ['/conversations/*']) app.use(path, auth, rateLimit, overload);
   for (const path of ['/vendors/*']) app.use(path, auth, rateLimit);

@@ -18,6 +18,7 @@ import { totalHints } from './sources/index.js';
 import { createMetrics } from './metrics/metrics.js';
 import { VendorHealthTracker } from './ops/vendor-health.js';
 import { createUpstream, type Upstream } from './upstream/index.js';
+import { resetVendor } from './upstream/guard.js';
 import { systemClock, type Clock } from './state/clock.js';
 import { memoryStore, type StateStore } from './state/store.js';
 import { describeStore, openMirrorDb } from './mirror/store/connect.js';
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   extraVendors?: VendorConfig[];
   /** Shared state (default: in memory, this process only). */
   store?: StateStore;
+  /** Per-client and per-address inbound buckets (default: `store.separate()`, sharing nothing with it). */
+  inboundStore?: StateStore;
   /** Time (tests pass a manual clock). */
   clock?: Clock;
   /** False while draining: /readyz answers 503. */
@@ -58,6 +61,8 @@ export interface Gateway {
   /** Serve with this, not `app.fetch`, so a reload takes effect for new requests. */
   readonly fetch: App['fetch'];
   readonly store: StateStore;
+  /** Where inbound limits live: apart from `store`, so no inbound flood evicts outbound state. */
+  readonly inboundStore: StateStore;
   readonly config: LoadedConfig;
   readonly vendors: CompiledVendor[];
   readonly upstream: Upstream;
@@ -67,7 +72,8 @@ export interface Gateway {
   readonly mirrors: Mirrors | undefined;
   /**
    * Reads the config folder again. A valid config serves new requests from now on (in-flight ones finish
-   * on the old one); an invalid one is refused with its problems and the old config keeps serving.
+   * on the old one) and forgets every vendor's 429 memory; an invalid one is refused with its problems and
+   * the old config keeps serving.
    */
   reload(): Promise<{ ok: true; vendors: string[] } | { ok: false; problems: ConfigProblem[] }>;
   close(): Promise<void>;
@@ -84,6 +90,9 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const simulators = new Map<string, Simulator>();
   const data = opts.simulatorData ?? { seed: 42, count: 300 };
   const store = opts.store ?? memoryStore();
+  // Its own bounded store: a flood of distinct client addresses (auth off) evicts only other addresses'
+  // buckets, never a vendor's outbound budget, 429 memory or breaker.
+  const inboundStore = opts.inboundStore ?? store.separate();
   const clock = opts.clock ?? systemClock;
   const hints = totalHints();
   // Counters and vendor health survive reloads: each new app is bound to the same ones.
@@ -148,7 +157,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     await mirrors?.reload(vendors);
     const cursors = createCursorCodec(secret, config.gateway.cursor.ttlSeconds);
-    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, clock, hints, metrics, health, ...(mirrors ? { mirrors } : {}), ...(opts.ready ? { ready: opts.ready } : {}) });
+    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, inboundStore, clock, hints, metrics, health, ...(mirrors ? { mirrors } : {}), ...(opts.ready ? { ready: opts.ready } : {}) });
     return { app, config, vendors };
   };
 
@@ -162,12 +171,29 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     throw e;
   }
   const up = upstream!;
+  /**
+   * A reload is how an operator says "try again": every vendor's 429 memory goes (every account; in Redis,
+   * for every replica), so a wait remembered under an old cap, token or host doesn't outlive the fix.
+   * Breakers stay: they reopen by themselves when a probe fails. Best effort: a store that can't be reached
+   * doesn't fail the reload.
+   */
+  const forget429Memory = async (names: string[]) => {
+    for (const name of names) {
+      try {
+        const { blocks } = await resetVendor(store, name, { breakers: false });
+        if (blocks > 0) opts.logger.info({ vendor: name, keys: blocks }, 'forgot the vendor\'s 429 memory (config reloaded)');
+      } catch (e) {
+        opts.logger.warn({ vendor: name, err: { message: (e as Error).message } }, 'could not forget the vendor\'s 429 memory on reload');
+      }
+    }
+  };
   return {
     get app() {
       return current.app;
     },
     fetch: (req, ...rest) => current.app.fetch(req, ...rest),
     store,
+    inboundStore,
     get config() {
       return current.config;
     },
@@ -191,6 +217,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
       }
       const names = current.vendors.filter((v) => v.enabled).map((v) => v.name);
       opts.logger.info({ vendors: names }, 'config reloaded');
+      await forget429Memory(current.vendors.map((v) => v.name));
       return { ok: true, vendors: names };
     },
     async close() {

@@ -11,6 +11,7 @@ Commands:
   explain "<query>"   the per-vendor plan of a GET /conversations query; calls no one
   probe <vendor>      call one vendor once and report how its answer fits its YAML
   mirror <status|sync|drop>  the mirrors: their state, a one-off pass (--full: a backfill), wiping a copy
+  vendor reset <vendor>      forget a vendor's 429 memory and breakers in the shared state store (--all)
   schema [dir]        write the config files' JSON Schemas (vendor.schema.json, gateway.schema.json)
 
 Run switchboard <command> --help for a command's options.`;
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   probe: async () => import('./probe.js').then((m) => ({ run: m.probeCommand, help: m.PROBE_HELP })),
   schema: async () => import('./schema.js').then((m) => ({ run: m.schemaCommand, help: m.SCHEMA_HELP })),
   mirror: async () => import('./mirror.js').then((m) => ({ run: m.mirrorCommand, help: m.MIRROR_HELP })),
+  vendor: async () => import('./vendor.js').then((m) => ({ run: m.vendorCommand, help: m.VENDOR_HELP })),
 };
 
 export interface CliIo {

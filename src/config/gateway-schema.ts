@@ -81,6 +81,12 @@ export const gatewaySchema = z.strictObject({
       cache: cacheSchema.default(cacheSchema.parse({})),
       /** Most bytes of vendor responses held by the cache, all vendors together. */
       cacheMaxBytes: count.default(64 * 1024 * 1024),
+      /**
+       * Longest wait a vendor's Retry-After (header or body) is believed for: a longer one, or one we can't
+       * count ("99999999999999"), is remembered as this. Bounds the 429 memory (shared through Redis, it
+       * would otherwise outlive restarts) and what callers are told. At most a day.
+       */
+      maxRetryAfterMs: count.max(86_400_000).default(300_000),
     })
     .default({
       timeoutMs: 5000,
@@ -91,6 +97,7 @@ export const gatewaySchema = z.strictObject({
       breaker: breakerSchema.parse({}),
       cache: cacheSchema.parse({}),
       cacheMaxBytes: 64 * 1024 * 1024,
+      maxRetryAfterMs: 300_000,
     }),
   inbound: z
     .strictObject({

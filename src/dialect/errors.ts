@@ -6,7 +6,10 @@
 import type { VendorConfig } from '../config/vendor-schema.js';
 import { statusOf, type UpstreamErrorCode } from '../errors/catalogue.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
+import { parseRetryAfter } from '../errors/retry-after.js';
 import { compilePaths } from './path.js';
+
+export { parseRetryAfter };
 
 export interface RawResponse {
   status: number;
@@ -40,20 +43,6 @@ export function failure(code: UpstreamErrorCode, message: string, extra: Partial
 
 const MAX_MESSAGE = 300;
 
-const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
-
-/** Seconds from a Retry-After header: delta-seconds or an HTTP date. */
-export function parseRetryAfter(v: unknown, now = Date.now()): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : null;
-  if (typeof v !== 'string' || v.trim() === '') return null;
-  const s = v.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
-  // Only a real HTTP-date (IMF-fixdate); Date.parse would read "-3" or "abc 7" as some date in 2001.
-  if (!HTTP_DATE.test(s)) return null;
-  const at = Date.parse(s);
-  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
-}
-
 export const headerOf = (h: RawResponse['headers'], name: string): string | undefined => {
   const v = h[name];
   return Array.isArray(v) ? v[0] : v;
@@ -80,7 +69,12 @@ function textMessage(body: string, contentType: string | undefined): string {
   return text === '' ? 'empty body' : text.slice(0, MAX_MESSAGE);
 }
 
-export function compileErrors(cfg: VendorConfig['errors']): ErrorMapper {
+/**
+ * `maxRetryAfterSeconds` bounds what a vendor's Retry-After (header or body) may ask for: a hostile or
+ * broken value ("99999999999999", 400 digits) becomes that cap, so every layer above (retries, 429 memory,
+ * the mirror sync, what callers are told) sees a sane whole number.
+ */
+export function compileErrors(cfg: VendorConfig['errors'], opts: { maxRetryAfterSeconds?: number } = {}): ErrorMapper {
   const code = cfg.code ? compilePaths(cfg.code) : () => undefined;
   const message = cfg.message ? compilePaths(cfg.message) : () => undefined;
   const retryAfter = cfg.retryAfter ? compilePaths(cfg.retryAfter) : () => undefined;
@@ -100,8 +94,9 @@ export function compileErrors(cfg: VendorConfig['errors']): ErrorMapper {
     // A 2xx that is an error (`errorWhen`) with an unknown code is the vendor failing, not a bad body.
     const fallback = res.status >= 200 && res.status < 300 ? 'UPSTREAM_ERROR' : defaultCodeFor(res.status);
     const unified = (upstreamCode !== null ? byCode.get(upstreamCode) : undefined) ?? byStatus.get(res.status) ?? fallback;
+    const bound = { maxSeconds: opts.maxRetryAfterSeconds };
     const after =
-      (parsed === undefined ? null : parseRetryAfter(retryAfter(parsed))) ?? parseRetryAfter(headerOf(res.headers, 'retry-after'));
+      (parsed === undefined ? null : parseRetryAfter(retryAfter(parsed), bound)) ?? parseRetryAfter(headerOf(res.headers, 'retry-after'), bound);
     return failure(unified, text, { upstreamStatus: res.status, upstreamCode, retryAfter: after });
   };
 }

@@ -54,6 +54,8 @@ export interface CompiledVendor {
   readonly retry: RetryConfig;
   readonly breaker: BreakerConfig;
   readonly cache: CacheConfig;
+  /** Longest wait a 429's Retry-After is believed for (and remembered). */
+  readonly maxRetryAfterMs: number;
   /** Outbound budget, when the vendor has one. */
   readonly rateLimit: RateLimitConfig | undefined;
   readonly simulator: string | undefined;
@@ -94,7 +96,8 @@ export function redactor(secrets: readonly string[]): (text: string) => string {
 
 export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor {
   const mapItem = compileFields(v.name, v.response.fields);
-  const mapVendorError = compileErrors(v.errors);
+  const maxRetryAfterMs = g.upstream.maxRetryAfterMs;
+  const mapVendorError = compileErrors(v.errors, { maxRetryAfterSeconds: Math.floor(maxRetryAfterMs / 1000) });
   const paging = compilePaging(v.request.pagination);
   if (v.request.pagination.style === 'page' && !v.request.pagination.pageParam && !v.path.includes('{page}')) {
     throw new DialectError('request.pagination.pageParam', 'is needed unless `path` carries {page}');
@@ -194,6 +197,7 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
     retry: v.retry ?? g.upstream.retry,
     breaker: v.breaker ?? g.upstream.breaker,
     cache: v.cache ?? g.upstream.cache,
+    maxRetryAfterMs,
     rateLimit: v.rateLimit,
     simulator: v.simulator,
     filters,

@@ -1,6 +1,7 @@
 /** RFC 9457 problem+json rendering of a GatewayError. */
 import { ERROR_CATALOGUE, type ErrorCode } from './catalogue.js';
 import type { GatewayError, InvalidParam, VendorFailure } from './gateway-error.js';
+import { retryAfterHeader } from './retry-after.js';
 
 export interface Problem {
   type: string;
@@ -32,6 +33,7 @@ export function toProblem(err: GatewayError, requestId: string): Problem {
 
 export function problemResponse(err: GatewayError, requestId: string): Response {
   const headers = new Headers({ 'content-type': 'application/problem+json', 'x-request-id': requestId });
-  if (err.retryAfter !== undefined) headers.set('retry-after', String(Math.max(0, Math.ceil(err.retryAfter))));
+  // Whatever a vendor or a limiter computed, the header is a whole number of seconds from 1 to a day.
+  if (err.retryAfter !== undefined) headers.set('retry-after', retryAfterHeader(err.retryAfter));
   return new Response(JSON.stringify(toProblem(err, requestId)), { status: err.status, headers });
 }

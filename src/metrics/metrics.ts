@@ -17,7 +17,7 @@ import type { PassReport } from '../mirror/store/mirror-store.js';
 
 /** What the scrape-time metrics read; the newest app's (a config reload binds its own). */
 export interface ScrapeSources {
-  vendors: readonly { name: string }[];
+  vendors: readonly { name: string; origin?: string }[];
   store: Pick<StateStore, 'breaker' | 'mode' | 'fallbacks'>;
   upstream: Upstream;
   /** Mirror rows, lag and state, read at scrape time. */
@@ -95,7 +95,7 @@ export function createMetrics(): GatewayMetrics {
       this.reset();
       if (!bound) return;
       const { vendors, store } = bound;
-      const states = await Promise.all(vendors.map((v) => store.breaker(breakerKey(v.name)).then((r) => BREAKER_STATE[r.state], () => null)));
+      const states = await Promise.all(vendors.map((v) => store.breaker(breakerKey(v.name, v.origin)).then((r) => BREAKER_STATE[r.state], () => null)));
       // A store that can't answer leaves the vendor out of this scrape rather than failing all of it.
       vendors.forEach((v, i) => {
         const state = states[i];

@@ -66,8 +66,10 @@ export function vendorRoutes(deps: VendorsDeps) {
     const mirrors = deps.mirrors ? await deps.mirrors.status() : new Map();
     const data = await Promise.all(
       deps.vendors.map(async (v): Promise<z.infer<typeof VendorListSchema>['data'][number]> => {
-        const breaker = await deps.store.breaker(breakerKey(v.name));
-        const blocked = await deps.store.blockedUntil(blockKey(v.name));
+        const breaker = await deps.store.breaker(breakerKey(v.name, v.origin));
+        // Shown as the guard will honour it: never past the cap from now.
+        const stored = await deps.store.blockedUntil(blockKey(v));
+        const blocked = stored === null ? null : Math.min(stored, now + v.maxRetryAfterMs);
         return {
           name: v.name,
           enabled: v.enabled,
@@ -78,9 +80,9 @@ export function vendorRoutes(deps: VendorsDeps) {
             breaker: {
               state: breaker.state,
               failures: breaker.failures,
-              ...(breaker.state !== 'closed' ? { openedAt: new Date(breaker.openedAt).toISOString(), probeAt: new Date(breaker.openedAt + v.breaker.cooldownMs).toISOString() } : {}),
+              ...(breaker.state !== 'closed' ? { openedAt: isoOr(breaker.openedAt, now), probeAt: isoOr(breaker.openedAt + v.breaker.cooldownMs, now) } : {}),
             },
-            rateLimitedUntil: blocked !== null && blocked > now ? new Date(blocked).toISOString() : null,
+            rateLimitedUntil: blocked !== null && blocked > now ? isoOr(blocked, now) : null,
             ...deps.health.get(v.name),
           },
           mirror: mirrors.get(v.name) ?? null,
@@ -89,4 +91,14 @@ export function vendorRoutes(deps: VendorsDeps) {
     );
     return c.json({ object: 'list' as const, data }, 200);
   });
+}
+
+/**
+ * A stored instant as ISO 8601. State comes from a store other versions (or hands) may have written: a time
+ * Date can't hold (NaN, Infinity, past year 275760) is shown as `now` rather than throwing a RangeError
+ * that would make the whole of /vendors a 500.
+ */
+function isoOr(ms: number, now: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? new Date(now).toISOString() : d.toISOString();
 }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../app.js';
-import { CLOSED, memoryStore, type BreakerOutcome, type BreakerRecord, type SharedBlobs, type StateStore, type StoreMode, type Take } from './store.js';
+import { CLOSED, memoryStore, type BreakerOutcome, type BreakerRecord, type MemoryStore, type SharedBlobs, type StateStore, type StoreMode, type Take } from './store.js';
 
 export interface RedisStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` (or `rediss://`). */
@@ -70,6 +70,7 @@ return {granted, string.format('%.17g', tokens)}
 const BLOCK_LUA = `
 local cur = tonumber(redis.call('GET', KEYS[1]))
 local untilMs = tonumber(ARGV[1])
+if untilMs == nil or untilMs ~= untilMs or untilMs == math.huge then return 0 end
 if cur == nil or cur < untilMs then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', math.max(1, tonumber(ARGV[2])))
 end
@@ -175,7 +176,14 @@ type Client = Redis & {
 };
 
 export function redisStore(opts: RedisStoreOptions): RedisStateStore {
-  const local = memoryStore();
+  // One fallback memory per partition (see `separate()`): what inbound traffic learns alone can't evict
+  // what outbound calls learnt alone.
+  const locals: MemoryStore[] = [];
+  const localMemory = (): MemoryStore => {
+    const m = memoryStore();
+    locals.push(m);
+    return m;
+  };
   const probeMs = opts.probeMs ?? 500;
   const client = new Redis(opts.url, {
     keyPrefix: opts.prefix,
@@ -216,7 +224,7 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
     fallback = false;
     clearInterval(probe);
     // What this replica learnt alone is dropped: the shared state is the one that counts again.
-    local.clear();
+    for (const l of locals) l.clear();
     opts.logger.info({ stateStore: 'redis' }, 'state store (Redis) is back: state is shared again');
   };
   // ioredis reports connection trouble as 'error' events; unhandled, they would crash the process.
@@ -234,6 +242,18 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
     }
   }
 
+  /** Every key under `prefix`, as the commands name them (without our key prefix), one SCAN step at a time. */
+  async function* scanKeys(prefix: string): AsyncGenerator<string[]> {
+    const pattern = `${globEscape(opts.prefix + prefix)}*`;
+    let cursor = '0';
+    do {
+      // ioredis prefixes the keys of commands but not SCAN's pattern, and SCAN answers with whole keys.
+      const [next, keys] = await within(client.scan(cursor, 'MATCH', pattern, 'COUNT', 500), opts.timeoutMs);
+      cursor = next;
+      if (keys.length > 0) yield keys.map((k) => k.slice(opts.prefix.length));
+    } while (cursor !== '0');
+  }
+
   // While Redis is away there is no second level and nobody to wait for: every lease is granted, so each
   // replica calls for itself (its own in-process single-flight still applies).
   const blobs: SharedBlobs = {
@@ -249,10 +269,104 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
     release: (key, token) => use(async () => void (await client.sbRelease(key, token)), async () => undefined),
   };
 
+  /** The records over Redis, falling back to `local`. */
+  function partition(local: MemoryStore): StateStore & { mode(): StoreMode; fallbacks(): number } {
+    return {
+      mode: () => (fallback ? 'fallback:memory' : 'redis'),
+      fallbacks: () => episodes,
+      separate: () => partition(localMemory()),
+      take(key, spec, now) {
+        return use(
+          async (): Promise<Take> => {
+            const perMs = spec.ratePerSec / 1000;
+            const reserve = spec.reserve ?? 0;
+            const [granted, t] = await client.sbTake(key, perMs, spec.burst, spec.maxWaitMs, Math.round(now), reserve);
+            const tokens = Number(t);
+            if (granted === 1) {
+              const waitMs = tokens >= 0 ? 0 : Math.ceil(-tokens / perMs);
+              return { granted: true, waitMs, remaining: Math.max(0, Math.floor(tokens)) };
+            }
+            if (reserve > 0) return { granted: false, retryAfterMs: Math.ceil((reserve + 1 - tokens) / perMs) };
+            const floor = -spec.maxWaitMs * perMs;
+            return { granted: false, retryAfterMs: Math.ceil((1 - tokens + floor) / perMs) };
+          },
+          () => local.take(key, spec, now),
+        );
+      },
+      blockedUntil(key) {
+        return use(
+          async () => {
+            const v = await client.get(key);
+            // Whatever an older version or a hand left there, only a finite instant is a time.
+            const until = v === null ? Number.NaN : Number(v);
+            return Number.isFinite(until) ? until : null;
+          },
+          () => local.blockedUntil(key),
+        );
+      },
+      async blockUntil(key, until) {
+        if (!Number.isFinite(until)) return;
+        // Also kept locally: a fallback episode starts from what this replica knew.
+        await local.blockUntil(key, until);
+        await use(
+          async () => void (await client.sbBlock(key, Math.round(until), Math.max(1, Math.round(until - Date.now())))),
+          async () => undefined,
+        );
+      },
+      async unblock(key) {
+        await local.unblock(key);
+        await use(async () => void (await client.del(key)), async () => undefined);
+      },
+      async forget(prefix) {
+        await local.forget(prefix);
+        if (fallback) throw new Error(`Redis is unreachable: only this replica's own state under ${prefix} was forgotten`);
+        let n = 0;
+        try {
+          for await (const keys of scanKeys(prefix)) n += await within(client.del(...keys), opts.timeoutMs);
+        } catch (err) {
+          enterFallback(err);
+          throw new Error(`Redis failed while forgetting ${prefix}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        return n;
+      },
+      breaker(key) {
+        return use(
+          async () => {
+            const v = await client.get(key);
+            const rec = v === null ? CLOSED : (JSON.parse(v) as BreakerRecord);
+            local.putBreaker(key, rec); // a fallback episode starts from the last shared state
+            return rec;
+          },
+          () => local.breaker(key),
+        );
+      },
+      recordBreaker(key, outcome, threshold, now) {
+        return use(
+          async () => {
+            const rec = JSON.parse(await client.sbRecordBreaker(key, outcome, threshold, Math.round(now), BREAKER_TTL_MS)) as BreakerRecord;
+            local.putBreaker(key, rec);
+            return rec;
+          },
+          () => local.recordBreaker(key, outcome, threshold, now),
+        );
+      },
+      claimProbe(key, cooldownMs, now) {
+        return use(
+          async () => {
+            const [verdict, json] = await client.sbClaimProbe(key, cooldownMs, Math.round(now), BREAKER_TTL_MS);
+            const rec = JSON.parse(json) as BreakerRecord;
+            local.putBreaker(key, rec);
+            return { verdict, rec };
+          },
+          () => local.claimProbe(key, cooldownMs, now),
+        );
+      },
+    };
+  }
+
   return {
+    ...partition(localMemory()),
     blobs,
-    mode: () => (fallback ? 'fallback:memory' : 'redis'),
-    fallbacks: () => episodes,
     async connect(ms = 1000) {
       const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no connection to Redis within ${ms} ms`)), ms).unref());
       try {
@@ -266,72 +380,10 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
       clearInterval(probe);
       client.disconnect();
     },
-    take(key, spec, now) {
-      return use(
-        async (): Promise<Take> => {
-          const perMs = spec.ratePerSec / 1000;
-          const reserve = spec.reserve ?? 0;
-          const [granted, t] = await client.sbTake(key, perMs, spec.burst, spec.maxWaitMs, Math.round(now), reserve);
-          const tokens = Number(t);
-          if (granted === 1) {
-            const waitMs = tokens >= 0 ? 0 : Math.ceil(-tokens / perMs);
-            return { granted: true, waitMs, remaining: Math.max(0, Math.floor(tokens)) };
-          }
-          if (reserve > 0) return { granted: false, retryAfterMs: Math.ceil((reserve + 1 - tokens) / perMs) };
-          const floor = -spec.maxWaitMs * perMs;
-          return { granted: false, retryAfterMs: Math.ceil((1 - tokens + floor) / perMs) };
-        },
-        () => local.take(key, spec, now),
-      );
-    },
-    blockedUntil(key) {
-      return use(
-        async () => {
-          const v = await client.get(key);
-          return v === null ? null : Number(v);
-        },
-        () => local.blockedUntil(key),
-      );
-    },
-    async blockUntil(key, until) {
-      // Also kept locally: a fallback episode starts from what this replica knew.
-      await local.blockUntil(key, until);
-      await use(
-        async () => void (await client.sbBlock(key, Math.round(until), Math.round(until - Date.now()))),
-        async () => undefined,
-      );
-    },
-    breaker(key) {
-      return use(
-        async () => {
-          const v = await client.get(key);
-          const rec = v === null ? CLOSED : (JSON.parse(v) as BreakerRecord);
-          local.putBreaker(key, rec); // a fallback episode starts from the last shared state
-          return rec;
-        },
-        () => local.breaker(key),
-      );
-    },
-    recordBreaker(key, outcome, threshold, now) {
-      return use(
-        async () => {
-          const rec = JSON.parse(await client.sbRecordBreaker(key, outcome, threshold, Math.round(now), BREAKER_TTL_MS)) as BreakerRecord;
-          local.putBreaker(key, rec);
-          return rec;
-        },
-        () => local.recordBreaker(key, outcome, threshold, now),
-      );
-    },
-    claimProbe(key, cooldownMs, now) {
-      return use(
-        async () => {
-          const [verdict, json] = await client.sbClaimProbe(key, cooldownMs, Math.round(now), BREAKER_TTL_MS);
-          const rec = JSON.parse(json) as BreakerRecord;
-          local.putBreaker(key, rec);
-          return { verdict, rec };
-        },
-        () => local.claimProbe(key, cooldownMs, now),
-      );
-    },
   };
+}
+
+/** A Redis glob matching `s` literally. */
+function globEscape(s: string): string {
+  return s.replace(/[*?[\]\\]/g, '\\$&');
 }

@@ -62,8 +62,22 @@ export interface StateStore {
   /** Times a shared store became unreachable or slow and this process fell back to its own memory. */
   fallbacks?(): number;
   take(key: string, spec: BucketSpec, now: number): Promise<Take>;
+  /** The "don't call before" time under `key` (epoch ms), or null; never a non-finite number. */
   blockedUntil(key: string): Promise<number | null>;
+  /** Keeps the later of the stored time and `until`; a non-finite `until` is ignored (callers cap theirs). */
   blockUntil(key: string, until: number): Promise<void>;
+  /** Forgets the "don't call before" time under `key`. */
+  unblock(key: string): Promise<void>;
+  /**
+   * Forgets every record (bucket, block, breaker) whose key starts with `prefix`, in a shared store for
+   * every replica; how many there were. An operator's reset, not a hot path.
+   */
+  forget(prefix: string): Promise<number>;
+  /**
+   * A store of the same kind (the same Redis, if any) that shares no records and no memory with this one:
+   * inbound per-address buckets live in their own, so a flood of addresses can't evict outbound state.
+   */
+  separate(): StateStore;
   breaker(key: string): Promise<BreakerRecord>;
   /**
    * Atomically (one step, however many replicas report at once): the record after a finished call. A
@@ -129,10 +143,16 @@ export interface MemoryStore extends StateStore {
 }
 
 export function memoryStore(opts: { maxKeys?: number } = {}): MemoryStore {
-  // Bounded: a flood of distinct client keys can't grow memory without limit.
+  // Bounded: a flood of distinct client keys can't grow memory without limit. (What else shares this
+  // store can be evicted by such a flood: inbound traffic gets a `separate()` one.)
   const buckets = new LRUCache<string, Bucket>({ max: opts.maxKeys ?? 10_000 });
   const blocks = new LRUCache<string, number>({ max: opts.maxKeys ?? 10_000 });
   const breakers = new LRUCache<string, BreakerRecord>({ max: opts.maxKeys ?? 10_000 });
+  const drop = (cache: { keys(): Iterable<string>; delete(key: string): boolean }, prefix: string): number => {
+    const keys = [...cache.keys()].filter((k) => k.startsWith(prefix));
+    for (const k of keys) cache.delete(k);
+    return keys.length;
+  };
   return {
     mode: () => 'memory',
     async take(key, spec, now) {
@@ -144,8 +164,16 @@ export function memoryStore(opts: { maxKeys?: number } = {}): MemoryStore {
       return blocks.get(key) ?? null;
     },
     async blockUntil(key, until) {
+      if (!Number.isFinite(until)) return;
       if ((blocks.get(key) ?? 0) < until) blocks.set(key, until);
     },
+    async unblock(key) {
+      blocks.delete(key);
+    },
+    async forget(prefix) {
+      return drop(buckets, prefix) + drop(blocks, prefix) + drop(breakers, prefix);
+    },
+    separate: () => memoryStore(opts),
     async breaker(key) {
       return breakers.get(key) ?? CLOSED;
     },

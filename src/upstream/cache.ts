@@ -16,7 +16,7 @@ import { failure, type RawResponse } from '../dialect/errors.js';
 import type { CompiledVendor, PageRequest } from '../dialect/vendor.js';
 import type { Clock } from '../state/clock.js';
 import type { SharedBlobs } from '../state/store.js';
-import { UpstreamError, type CallOptions, type Upstream } from './client.js';
+import { abortFailure, callName, UpstreamError, type CallOptions, type Upstream } from './client.js';
 
 interface Entry {
   res: RawResponse;
@@ -205,7 +205,9 @@ export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Up
           return cached.res;
         }
       }
-      return raceSignal(fetchShared(key, vendor, req, callOpts), callOpts.signal);
+      // A caller stops waiting when its own signal fires; that is its deadline (or its departure), reported
+      // as such: the signal's DOMException would otherwise surface as an "unexpected failure".
+      return raceSignal(fetchShared(key, vendor, req, callOpts), callOpts.signal, () => new UpstreamError(abortFailure(callName(vendor, req), callOpts)));
     },
   };
 }
@@ -234,11 +236,11 @@ function decode(v: string | null): Entry | null {
   }
 }
 
-/** A follower stops waiting when its own caller leaves, without cancelling the shared call. */
-function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+/** A follower stops waiting when its own signal fires, without cancelling the shared call. */
+function raceSignal<T>(p: Promise<T>, signal: AbortSignal, aborted: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(aborted());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => reject(aborted());
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });

@@ -83,8 +83,7 @@ export function createTransport(): Upstream {
   return {
     async get(vendor, req, opts) {
       const path = req.query ? `${req.path}?${req.query}` : req.path;
-      // Messages name method and URL but never the query string: configs may put keys there.
-      const where = `GET ${vendor.origin}${req.path}`;
+      const where = callName(vendor, req);
       const headers = opts.requestId ? { ...vendor.headers, 'x-request-id': opts.requestId } : vendor.headers;
       let status = 0;
       try {
@@ -168,12 +167,25 @@ async function consume(
   }
 }
 
+/** How a call is named in messages: method and URL, never the query string (configs may put keys there). */
+export const callName = (vendor: CompiledVendor, req: PageRequest): string => `GET ${vendor.origin}${req.path}`;
+
+/**
+ * What a call whose signal fired is, by why it fired: its deadline passed (UPSTREAM_TIMEOUT) or its caller
+ * went away. Every layer that stops on the signal (the transport, a token wait, a single-flight waiter)
+ * reports it this way, so no DOMException ever reaches a caller as "unexpected failure".
+ */
+export function abortFailure(where: string, opts: Pick<CallOptions, 'timedOut' | 'timeoutMs'>, upstreamStatus: number | null = null, detail = ''): VendorFailure {
+  if (opts.timedOut()) return failure('UPSTREAM_TIMEOUT', `${where}: no complete answer within ${opts.timeoutMs} ms${detail}`, { upstreamStatus });
+  return failure('UPSTREAM_UNAVAILABLE', `${where}: call aborted because the client went away`, { upstreamStatus });
+}
+
 function classify(e: unknown, where: string, status: number, opts: CallOptions): VendorFailure {
   const upstreamStatus = status || null;
   if (opts.timedOut() || e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError || e instanceof undiciErrors.ConnectTimeoutError) {
     return failure('UPSTREAM_TIMEOUT', `${where}: no complete answer within ${opts.timeoutMs} ms`, { upstreamStatus });
   }
-  if (opts.signal.aborted) return failure('UPSTREAM_UNAVAILABLE', `${where}: call aborted because the client went away`, { upstreamStatus });
+  if (opts.signal.aborted) return abortFailure(where, opts, upstreamStatus);
   const code = (e as { code?: string }).code;
   if (status) {
     // The headers came, then the connection broke: the body we hold is truncated.

@@ -16,7 +16,7 @@ import type { Logger } from '../../src/app.js';
 import type { Env } from '../../src/config/interpolate.js';
 import { buildGateway, type Gateway } from '../../src/gateway.js';
 import type { Clock } from '../../src/state/clock.js';
-import { memoryStore } from '../../src/state/store.js';
+import { memoryStore, type MemoryStore } from '../../src/state/store.js';
 import { dialectVendors } from '../dialects/index.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,6 +75,8 @@ export interface HarnessOptions {
   mirrors?: { store?: string; serveAlways?: boolean; leaseMs?: number };
   /** Faults the simulators start with (before the gateway makes its first call). */
   faults?: Record<string, Fault>;
+  /** Most keys each in-memory state store holds (default: the store's own bound). */
+  stateKeys?: number;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -92,7 +94,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     registry[v.name] = data ? { ...v.module, demoData: () => data } : v.module;
   }
   const logger = memoryLogger();
-  const store = memoryStore();
+  const store = memoryStore(opts.stateKeys ? { maxKeys: opts.stateKeys } : {});
   const gateway = await buildGateway({
     store,
     configDir: dir,
@@ -117,7 +119,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     url,
     sims: gateway.simulators,
     logger,
-    resetState: () => store.clear(),
+    resetState: () => {
+      store.clear();
+      // The gateway's own inbound store (a `separate()` of this memory store).
+      (gateway.inboundStore as MemoryStore).clear();
+    },
     async mirrorsReady(ms = 20_000) {
       const until = Date.now() + ms;
       for (;;) {

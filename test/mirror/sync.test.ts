@@ -143,7 +143,7 @@ describe('mirror sync', () => {
     let sleeps = 0;
     r.clock.onSleep = () => {
       if (++sleeps % 3 !== 0) return;
-      void r.state.take(budgetKey('uncodie'), { ratePerSec: 20 / 60, burst: 20, maxWaitMs: 0 }, r.clock.now()).then((t) => {
+      void r.state.take(budgetKey(r.vendor), { ratePerSec: 20 / 60, burst: 20, maxWaitMs: 0 }, r.clock.now()).then((t) => {
         live.asked++;
         if (t.granted) live.granted++;
       });

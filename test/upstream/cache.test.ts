@@ -102,3 +102,28 @@ describe('ETag', () => {
     expect(other.headers.etag).not.toBe(first.headers.etag);
   });
 });
+
+describe('timeouts with the cache on', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // A breaker that never opens here: every caller must reach the (hanging) call, not a refusal.
+    h = await startHarness({ gatewayYaml: 'upstream:\n  timeoutMs: 150\n  cache: { ttlMs: 5000 }\n  breaker: { failureThreshold: 1000, cooldownMs: 1000 }\n' });
+  });
+  afterAll(async () => h?.close());
+
+  it('a hanging vendor is UPSTREAM_TIMEOUT for the single-flight leader and every waiter, never UPSTREAM_ERROR "aborted due to timeout"', async () => {
+    for (const s of h.sims.values()) s.fault = { kind: 'hang' };
+    const query = '/conversations?limit=3&vendor=siteassist,superagentes';
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // Callers join the one call in flight at different moments, so their own deadlines fire before,
+    // with, and after the shared call's.
+    const results = await Promise.all(Array.from({ length: 24 }, async (_, i) => (await pause((i % 6) * 20), h.get(query))));
+    for (const r of results) {
+      expect(r.status).toBe(504);
+      expect(r.body.code).toBe('UPSTREAM_TIMEOUT');
+      expect(r.body.errors.map((e: { vendor: string; code: string }) => `${e.vendor} ${e.code}`).sort()).toEqual(['siteassist UPSTREAM_TIMEOUT', 'superagentes UPSTREAM_TIMEOUT']);
+      for (const e of r.body.errors) expect(e.message).toMatch(/no complete answer within 150 ms/);
+    }
+    for (const s of h.sims.values()) s.fault = null;
+  });
+});

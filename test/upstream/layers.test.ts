@@ -13,7 +13,9 @@ import type { GatewayConfig } from '../../src/config/gateway-schema.js';
 import { credentialsOf } from '../../sim/kit.js';
 import { memoryStore } from '../../src/state/store.js';
 import { createUpstream, UpstreamError, type Upstream } from '../../src/upstream/index.js';
-import { createTransport } from '../../src/upstream/client.js';
+import { createTransport, RefusedCall } from '../../src/upstream/client.js';
+import { systemClock } from '../../src/state/clock.js';
+import { breakerKey } from '../../src/upstream/guard.js';
 import { ROOT } from '../helpers/harness.js';
 import { ManualClock } from '../helpers/clock.js';
 
@@ -161,19 +163,42 @@ describe('outbound rate limit', () => {
   });
 });
 
+describe('aborts', () => {
+  it('a wait for an outbound token that the deadline ends is UPSTREAM_TIMEOUT (not "aborted due to timeout"), refused here, and no breaker failure', async () => {
+    const vendor = compileVendor({ ...base, retry: retry(1), rateLimit: { perMinute: 60, burst: 1, maxWaitMs: 5_000 }, breaker: { failureThreshold: 1, cooldownMs: 60_000 } }, gateway);
+    const store = memoryStore();
+    // The real clock: the token wait is a real sleep, which only the signal can end.
+    const upstream = createUpstream({ store, clock: systemClock, transport: { get: transport.get, close: async () => {} } });
+    const opts = (signal: AbortSignal, timedOut: () => boolean) => ({ signal, deadline: Date.now() + 5_000, timedOut, timeoutMs: 5_000 });
+    await upstream.get(vendor, vendor.buildRequest([], 0, 5), opts(new AbortController().signal, () => false));
+    const deadline = new AbortController();
+    setTimeout(() => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), 20);
+    const cut = await upstream.get(vendor, vendor.buildRequest([], 0, 5), opts(deadline.signal, () => true)).catch((e: unknown) => e);
+    expect(cut).toBeInstanceOf(RefusedCall);
+    expect((cut as RefusedCall).failure).toMatchObject({ code: 'UPSTREAM_TIMEOUT', message: expect.stringMatching(/no complete answer within 5000 ms \(waiting for an outbound token\)/) });
+    const left = new AbortController();
+    setTimeout(() => left.abort(), 20);
+    const gone = await upstream.get(vendor, vendor.buildRequest([], 0, 5), opts(left.signal, () => false)).catch((e: unknown) => e);
+    expect((gone as UpstreamError).failure).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', message: expect.stringMatching(/client went away/) });
+    expect(sim.calls).toHaveLength(1);
+    expect((await store.breaker(breakerKey(vendor.name, vendor.origin))).state).toBe('closed');
+  });
+});
+
 describe('circuit breaker', () => {
   it('opens after repeated failures, answers at once while open, and one probe closes it', async () => {
-    const { clock, outcome, store } = setup({ retry: retry(1), breaker: { failureThreshold: 3, cooldownMs: 10_000 } });
+    const { clock, outcome, store, vendor } = setup({ retry: retry(1), breaker: { failureThreshold: 3, cooldownMs: 10_000 } });
+    const key = breakerKey(vendor.name, vendor.origin);
     sim.fault = { kind: 'internal' };
     for (let i = 0; i < 3; i++) expect(await outcome()).toMatchObject({ code: 'UPSTREAM_ERROR' });
-    expect((await store.breaker('breaker:siteassist')).state).toBe('open');
+    expect((await store.breaker(key)).state).toBe('open');
     expect(await outcome()).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', message: expect.stringMatching(/circuit open/) });
     expect(sim.calls).toHaveLength(3);
 
     clock.t += 10_001;
     sim.fault = null;
     expect(await outcome()).toMatchObject({ status: 200 });
-    expect((await store.breaker('breaker:siteassist')).state).toBe('closed');
+    expect((await store.breaker(key)).state).toBe('closed');
     expect(sim.calls).toHaveLength(4);
   });
 
@@ -189,16 +214,16 @@ describe('circuit breaker', () => {
       ).rejects.toMatchObject({ failure: { code: 'UPSTREAM_TOO_LARGE' } });
     }
     expect(sim.calls).toHaveLength(4);
-    expect((await store.breaker('breaker:siteassist')).state).toBe('closed');
+    expect((await store.breaker(breakerKey(vendor.name, vendor.origin))).state).toBe('closed');
   });
 
   it('re-opens when the probe fails', async () => {
-    const { clock, outcome, store } = setup({ retry: retry(1), breaker: { failureThreshold: 1, cooldownMs: 1_000 } });
+    const { clock, outcome, store, vendor } = setup({ retry: retry(1), breaker: { failureThreshold: 1, cooldownMs: 1_000 } });
     sim.fault = { kind: 'html', status: 502 };
     await outcome();
     clock.t += 1_001;
     expect(await outcome()).toMatchObject({ code: 'UPSTREAM_ERROR' });
     expect(sim.calls).toHaveLength(2);
-    expect(await store.breaker('breaker:siteassist')).toMatchObject({ state: 'open', probing: false, openedAt: clock.t });
+    expect(await store.breaker(breakerKey(vendor.name, vendor.origin))).toMatchObject({ state: 'open', probing: false, openedAt: clock.t });
   });
 });
