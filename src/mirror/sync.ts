@@ -363,9 +363,10 @@ function tooMany(v: CompiledVendor, spec: MirrorSpec): ConsumerError {
   return new ConsumerError(new UpstreamError(failure('UPSTREAM_TOO_LARGE', `${v.name} holds more than mirror.maxItems (${spec.maxItems}) conversations`)));
 }
 
+/** Why a pass failed, scrubbed as every vendor failure is (it is shown in /vendors and logged). */
 function asFailure(e: unknown, v: CompiledVendor): VendorFailure {
   const inner = e instanceof ConsumerError ? e.cause : e;
-  if (inner instanceof UpstreamError) return inner.failure;
+  if (inner instanceof UpstreamError) return v.scrub(inner.failure);
   const message = (inner as Error)?.message ?? String(inner);
-  return failure('UPSTREAM_ERROR', `mirror sync of ${v.name} failed: ${message}`);
+  return v.scrub(failure('UPSTREAM_ERROR', `mirror sync of ${v.name} failed: ${message}`));
 }
