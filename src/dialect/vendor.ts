@@ -2,7 +2,7 @@
  * compileVendor: one vendor's validated YAML → plain functions and facts the pipeline uses. This is the
  * only place config is interpreted; nothing downstream looks at YAML again.
  */
-import type { BreakerConfig, CacheConfig, GatewayConfig, RateLimitConfig, RetryConfig } from '../config/gateway-schema.js';
+import type { BreakerConfig, CacheConfig, GatewayConfig, LazyReadConfig, RateLimitConfig, RetryConfig } from '../config/gateway-schema.js';
 import type { FilterSpec, VendorConfig } from '../config/vendor-schema.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
 import { clip, compileRedactor, scrubFailure, type Redactor } from '../errors/redact.js';
@@ -51,6 +51,8 @@ export interface CompiledVendor {
   readonly timeoutMs: number;
   readonly connections: number;
   readonly maxItems: number;
+  /** How far one request may read past its page when the vendor is read lazily. */
+  readonly lazyRead: LazyReadConfig;
   readonly maxResponseBytes: number;
   readonly retry: RetryConfig;
   readonly breaker: BreakerConfig;
@@ -192,6 +194,7 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
     timeoutMs,
     connections: v.connections ?? g.upstream.connections,
     maxItems: v.maxItems ?? g.upstream.maxItems,
+    lazyRead: v.lazyRead ?? g.upstream.lazyRead,
     maxResponseBytes: g.upstream.maxResponseBytes,
     retry: v.retry ?? g.upstream.retry,
     breaker: v.breaker ?? g.upstream.breaker,
