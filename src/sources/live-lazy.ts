@@ -192,6 +192,11 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
       const r = await load(i);
       if (r) {
         const next = paging.next(r.page.token, r.page.size, r.facts);
+        // A vendor's cursor travels on in the caller's nextCursor (readable, only signed): one that carries a
+        // secret of ours (a vendor echoing our key into it) is not handed on.
+        if (typeof next === 'string' && f.vendor.redact(next) !== next) {
+          throw new UpstreamError(failure('UPSTREAM_INVALID_RESPONSE', `${f.vendor.name}'s next cursor carries one of the credentials we send it; not handed on in ours`, { upstreamStatus: 200 }));
+        }
         endPos = next === undefined ? null : { token: next, skip: 0, ...(paging.fixedSize ? { size: first } : {}) };
       }
       return r?.page ?? null;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SimulatorModule } from '../../sim/kit.js';
 import { cursorlySimulator } from '../dialects/cursorly.js';
 import { SEED_VENDORS, startHarness, type Harness, type VendorUnderTest } from '../helpers/harness.js';
 
@@ -44,12 +45,29 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** While set, Cursorly puts the api_key it was sent into its next cursor. */
+let keyInCursor = false;
+
 /** Cursorly (Basic auth) with an api_key in its fixed query. */
 async function cursorlyWithQueryKey(dir: string): Promise<VendorUnderTest> {
   const file = join(dir, 'cursorly.yaml');
   const yaml = await readFile(fileURLToPath(new URL('../dialects/cursorly.yaml', import.meta.url)), 'utf8');
   await writeFile(file, yaml.replace(/^request:\n/m, `request:\n  query:\n    api_key: ${QUERY_KEY}\n`));
-  return { name: 'cursorly', module: cursorlySimulator, configFile: file };
+  const module: SimulatorModule = {
+    ...cursorlySimulator,
+    behaviour(creds) {
+      const real = cursorlySimulator.behaviour(creds);
+      return {
+        ...real,
+        handle(req, data) {
+          const r = real.handle(req, data);
+          const body = r.body as { next_cursor?: string | null };
+          return keyInCursor && body.next_cursor ? { ...r, body: { ...body, next_cursor: `${body.next_cursor}.${req.query.get('api_key')}` } } : r;
+        },
+      };
+    },
+  };
+  return { name: 'cursorly', module, configFile: file };
 }
 
 async function record(path: string) {
@@ -95,6 +113,20 @@ describe('credentials a vendor echoes', () => {
     // SiteAssist's code (error.code) is the echo too: 300 characters of it, capped.
     expect(site.upstreamCode).toBe('.'.repeat(64));
     await record('/vendors');
+  });
+
+  it("a next cursor that carries our api key is not handed on in the caller's nextCursor: that vendor fails", async () => {
+    keyInCursor = true;
+    try {
+      const res = await record('/conversations?limit=3&vendor=siteassist,cursorly');
+      expect(res.status).toBe(200);
+      expect(sourceOf(res.body, 'cursorly').error).toMatchObject({ code: 'UPSTREAM_INVALID_RESPONSE', message: "cursorly's next cursor carries one of the credentials we send it; not handed on in ours" });
+      const payload = Buffer.from(res.body.nextCursor.split('.')[0], 'base64url').toString('utf8');
+      seen.push(payload);
+      expect(payload).not.toContain(QUERY_KEY);
+    } finally {
+      keyInCursor = false;
+    }
   });
 
   it('no secret, nor any prefix of one, is in any response, /vendors or log line', async () => {
