@@ -40,8 +40,20 @@ export type Fault =
   | { kind: 'wrongShape' }
   /** Healthy and failing (503, the vendor's envelope) by turns, each turn `periodMs` long. */
   | { kind: 'flap'; periodMs: number }
-  /** A careless vendor that echoes the request's headers (credentials included) in its error body. */
-  | { kind: 'echo'; status?: number };
+  /**
+   * A careless vendor that echoes what we sent (credentials, fixed query values): in its JSON error envelope
+   * (`format: 'json'`, the default; status 500), or as a text/plain body (`format: 'text'`; status 200, a 2xx
+   * that is no answer). `pad` filler characters come first, so a test can put a credential where a cut falls.
+   */
+  | { kind: 'echo'; status?: number; format?: 'json' | 'text'; pad?: number }
+  /** Every call is answered as the first one was: the same items and the same next cursor, forever. */
+  | { kind: 'loopCursor' }
+  /** Every conversation was created, updated and last active at one and the same instant. */
+  | { kind: 'sameTimestamp' }
+  /** The first item of every page carries a value nested `depth` levels deep (default 10,000). */
+  | { kind: 'deepNesting'; depth?: number }
+  /** The first item of every page has each of its timestamps as a number far past the Date range (1e17). */
+  | { kind: 'hugeTimestamp' };
 
 /** What a vendor simulator supplies: its list endpoint and its own error envelopes. */
 export interface VendorBehaviour {
@@ -86,6 +98,8 @@ export async function startSimulator(behaviour: VendorBehaviour, opts: Simulator
     hangups: 0,
     inFlight: 0,
     peak: 0,
+    /** Under `loopCursor`: the first request received, answered again for every later one. */
+    first: undefined as SimRequest | undefined,
   };
 
   const server: Server = createServer((req, res) => {
@@ -94,7 +108,9 @@ export async function startSimulator(behaviour: VendorBehaviour, opts: Simulator
     state.calls.push(simReq);
     state.peak = Math.max(state.peak, ++state.inFlight);
     res.on('close', () => state.inFlight--);
-    const answer = () => respond(behaviour, state.fault, simReq, state.data, res);
+    if (state.fault?.kind === 'loopCursor') state.first ??= simReq;
+    const asked = state.fault?.kind === 'loopCursor' ? state.first! : simReq;
+    const answer = () => respond(behaviour, state.fault, asked, state.data, res);
     if (state.latencyMs > 0) setTimeout(answer, state.latencyMs);
     else answer();
   });
@@ -117,7 +133,10 @@ export async function startSimulator(behaviour: VendorBehaviour, opts: Simulator
     get data() { return state.data; },
     set data(d) { state.data = d; },
     get fault() { return state.fault; },
-    set fault(f) { state.fault = f; },
+    set fault(f) {
+      state.fault = f;
+      state.first = undefined;
+    },
     get latencyMs() { return state.latencyMs; },
     set latencyMs(ms) { state.latencyMs = ms; },
     get connections() { return sockets.size; },
@@ -171,14 +190,23 @@ function respond(
       if (Math.floor(Date.now() / fault.periodMs) % 2 === 1) return send(res, behaviour.error('unavailable', {}));
       return send(res, behaviour.handle(req, data));
     case 'echo': {
-      const headers = JSON.stringify(req.headers);
-      const message = `debug: request headers were ${headers}; query ${req.query.toString()}`;
+      const filler = '.'.repeat(fault.pad ?? 0);
+      // What a debugging vendor shows first: the headers that are ours (credentials), then the query.
+      const ours = Object.entries(req.headers).filter(([k]) => !PLAIN_HEADERS.has(k)).map(([k, v]) => `${k}: ${String(v)}`);
+      const echoed = `${filler}${ours.join('; ')}; query ${req.query.toString()}; headers ${JSON.stringify(req.headers)}`;
+      if (fault.format === 'text') return send(res, { status: fault.status ?? 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: echoed });
+      const message = `debug: ${echoed}`;
       return send(res, {
         status: fault.status ?? 500,
         headers: { 'retry-after': String(req.headers.authorization ?? '1') },
-        body: { error: { code: String(req.headers.authorization ?? 'ECHO'), message }, message, success: false },
+        body: { error: { code: `${filler}${String(req.headers.authorization ?? 'ECHO')}`, message }, message, success: false },
       });
     }
+    case 'sameTimestamp':
+      return send(res, behaviour.handle(req, oneInstant(data)));
+    case 'deepNesting':
+    case 'hugeTimestamp':
+      return send(res, spoilFirstItem(behaviour.handle(req, data), fault));
     case 'rateLimit': {
       const after = fault.retryAfter ?? 30;
       return send(res, behaviour.error('rateLimit', { retryAfter: typeof after === 'string' && /^\d+$/.test(after) ? RAW_NUMBER + after : after, header: fault.header ?? true }));
@@ -197,6 +225,53 @@ function respond(
  * double's range (it would be `null`), and a hostile vendor can. In a header it is the digits.
  */
 const RAW_NUMBER = 'sim-raw-number:';
+
+/** Request headers every client sends; the others are the caller's own (credentials among them). */
+const PLAIN_HEADERS = new Set(['host', 'connection', 'accept', 'accept-encoding', 'user-agent', 'x-request-id', 'content-length', 'keep-alive']);
+
+/** The data set with every conversation's instants set to the first one's: one giant tie. */
+function oneInstant(data: readonly CanonicalConversation[]): CanonicalConversation[] {
+  const at = data[0]?.lastActivityAt ?? 0;
+  return data.map((c) => ({ ...c, createdAt: at, updatedAt: at, lastActivityAt: at }));
+}
+
+/** A value `depth` levels deep, as JSON text (JSON.stringify itself can't write one that deep). */
+const deepJson = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+/** Far past the largest instant a Date holds (8.64e15 ms): a number in ms, seconds or any unit. */
+export const HUGE_TIME = 1e17;
+
+/**
+ * Spoils the first item of a page, wherever the vendor's envelope keeps its items (the first list of
+ * objects found, breadth first): a deeply nested value, or timestamps past the Date range.
+ */
+function spoilFirstItem(r: SimResponse, fault: Extract<Fault, { kind: 'deepNesting' | 'hugeTimestamp' }>): SimResponse {
+  const item = firstItem(r.body);
+  if (!item) return r;
+  if (fault.kind === 'hugeTimestamp') {
+    for (const [k, v] of Object.entries(item)) if (looksLikeTime(v)) item[k] = HUGE_TIME;
+    return r;
+  }
+  const marker = '"__deep_nesting__"';
+  item.nested = '__deep_nesting__';
+  return { ...r, body: JSON.stringify(r.body).replace(marker, deepJson(fault.depth ?? 10_000)) };
+}
+
+function firstItem(body: unknown): Record<string, unknown> | null {
+  const queue: unknown[] = [body];
+  while (queue.length > 0) {
+    const v = queue.shift();
+    if (Array.isArray(v)) {
+      if (typeof v[0] === 'object' && v[0] !== null && !Array.isArray(v[0])) return v[0] as Record<string, unknown>;
+      queue.push(...v);
+    } else if (typeof v === 'object' && v !== null) queue.push(...Object.values(v));
+  }
+  return null;
+}
+
+/** An ISO 8601 instant, or an epoch number in seconds or milliseconds (2001 to 5138). */
+const looksLikeTime = (v: unknown): boolean =>
+  (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v)) || (typeof v === 'number' && v >= 1e9 && v < 1e14);
 
 function send(res: ServerResponse, r: SimResponse): void {
   if (res.destroyed) return;
@@ -240,7 +315,8 @@ export interface SimulatorModule {
 
 /**
  * Faults from a string, for `npm start` (env SIM_FAULTS): `vendor=kind[:arg],…`, e.g.
- * `superagentes=rateLimit:30,uncodie=slow:800,siteassist=html:503`. Unknown kinds are an error.
+ * `superagentes=rateLimit:30,uncodie=slow:800,siteassist=html:503`. `echoText[:status]` is the echo as a
+ * text/plain body (a 2xx by default). Unknown kinds are an error.
  */
 export function parseFaults(spec: string): Record<string, Fault> {
   const out: Record<string, Fault> = {};
@@ -265,6 +341,15 @@ export function parseFaults(spec: string): Record<string, Fault> {
         break;
       case 'echo':
         out[vendor] = n === undefined ? { kind } : { kind, status: n };
+        break;
+      case 'echoText':
+        out[vendor] = { kind: 'echo', format: 'text', ...(n === undefined ? {} : { status: n }) };
+        break;
+      case 'loopCursor': case 'sameTimestamp': case 'hugeTimestamp':
+        out[vendor] = { kind };
+        break;
+      case 'deepNesting':
+        out[vendor] = n === undefined ? { kind } : { kind, depth: n };
         break;
       case 'flap':
         out[vendor] = { kind, periodMs: n ?? 1000 };

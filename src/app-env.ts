@@ -23,6 +23,9 @@ export interface VendorOutcome {
   /** live, or served from the vendor's mirror. */
   mode: 'live' | 'mirror';
   code?: string;
+  /** A failed vendor: its (redacted) message, which names the path, and the origin it was called at. */
+  message?: string;
+  origin?: string;
   fetched: number;
   dropped: number;
   retries: number;

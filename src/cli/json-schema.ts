@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { ENV_REFERENCE_SOURCE } from '../config/interpolate.js';
-import { breakerSchema, cacheSchema, gatewaySchema, rateLimitSchema, retrySchema } from '../config/gateway-schema.js';
+import { breakerSchema, cacheSchema, gatewaySchema, lazyReadSchema, rateLimitSchema, retrySchema } from '../config/gateway-schema.js';
 import { pathSchema, pathsSchema, valueSpecSchema, vendorSchema } from '../config/vendor-schema.js';
 
 type Json = { [key: string]: unknown };
@@ -45,6 +45,7 @@ function registry() {
   r.add(retrySchema, { id: 'retry', description: 'Retries of GETs that failed in a way a retry can fix.' });
   r.add(cacheSchema, { id: 'cache', description: 'Vendor response cache; ttlMs 0 turns it off.' });
   r.add(breakerSchema, { id: 'breaker', description: 'A per-vendor circuit breaker.' });
+  r.add(lazyReadSchema, { id: 'lazyRead', description: 'How far one request may read a lazily read vendor past what its page needs (items, calls); past it the vendor fails with UPSTREAM_TOO_LARGE.' });
   return r;
 }
 

@@ -51,6 +51,20 @@ export const breakerSchema = z.strictObject({
 });
 export type BreakerConfig = z.infer<typeof breakerSchema>;
 
+/**
+ * What one request may read of a vendor read lazily (it orders for us) past what the page itself needs
+ * (offset + limit and a look-ahead): filters checked here rather than by the vendor, or many items tied on
+ * one instant, make the page need more. Past either bound that vendor fails with UPSTREAM_TOO_LARGE (a
+ * mirror answers such queries by index).
+ */
+export const lazyReadSchema = z.strictObject({
+  /** Items read past the page's depth. */
+  maxItems: count.default(2000),
+  /** Calls made past those the page's depth needs. */
+  maxCalls: count.default(20),
+});
+export type LazyReadConfig = z.infer<typeof lazyReadSchema>;
+
 export const gatewaySchema = z.strictObject({
   limits: z
     .strictObject({
@@ -74,6 +88,8 @@ export const gatewaySchema = z.strictObject({
       connections: count.default(16),
       /** Most items held for a vendor that must be read whole. */
       maxItems: count.default(5000),
+      /** How far a lazy read may go past what the page needs. */
+      lazyRead: lazyReadSchema.default(lazyReadSchema.parse({})),
       /** Most bytes read from one vendor response. */
       maxResponseBytes: count.default(10 * 1024 * 1024),
       retry: retrySchema.default(retrySchema.parse({})),
@@ -92,6 +108,7 @@ export const gatewaySchema = z.strictObject({
       timeoutMs: 5000,
       connections: 16,
       maxItems: 5000,
+      lazyRead: lazyReadSchema.parse({}),
       maxResponseBytes: 10 * 1024 * 1024,
       retry: retrySchema.parse({}),
       breaker: breakerSchema.parse({}),

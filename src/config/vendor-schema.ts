@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
-import { bool, breakerSchema, cacheSchema, count, rateLimitSchema, retrySchema } from './gateway-schema.js';
+import { bool, breakerSchema, cacheSchema, count, lazyReadSchema, rateLimitSchema, retrySchema } from './gateway-schema.js';
 import { mirrorSchema } from './mirror-schema.js';
 
 
@@ -157,6 +157,8 @@ export const vendorSchema = z.strictObject({
   connections: count.optional(),
   /** Most items held when the vendor must be read whole (no paging or untrusted order). */
   maxItems: count.optional(),
+  /** Overrides gateway.yaml's upstream.lazyRead: how far one request may read past its page when read lazily. */
+  lazyRead: lazyReadSchema.optional(),
   /** Outbound budget for this vendor (e.g. 20 a minute): a token bucket shared by every request. */
   rateLimit: rateLimitSchema.optional(),
   /** Overrides gateway.yaml's upstream.retry for this vendor. */

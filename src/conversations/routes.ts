@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { etag } from 'hono/etag';
 import type { GatewayConfig } from '../config/gateway-schema.js';
-import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
+import { GatewayError, invalidRequest, type VendorFailure } from '../errors/gateway-error.js';
 import { CursorError } from '../merge/cursor.js';
 import type { Query } from '../model/query.js';
 import { buildQuerySchema, crossFieldProblems, normalizeQuery, toInvalidParams, type QueryParams } from './query-schema.js';
@@ -50,6 +50,10 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
     return normalizeQuery(p, gateway, enabled, client);
   };
 
+  // Responses name a failed vendor's path, never its host; the log line adds the origin it was called at.
+  const origins = new Map(deps.vendors.map((v) => [v.name, v.origin]));
+  const failed = (vendor: string, f: VendorFailure) => ({ code: f.code, message: f.message, ...(origins.get(vendor) ? { origin: origins.get(vendor)! } : {}) });
+
   const route = createRoute({
     method: 'get',
     path: '/conversations',
@@ -90,7 +94,10 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
         result = await listConversations(query, deps, { signal: c.req.raw.signal, requestId: c.get('requestId') });
       } catch (e) {
         // Every vendor failed: the error names each one's code (their call counts are not kept).
-        if (e instanceof GatewayError && e.vendorErrors) metrics?.observeFailures(e.vendorErrors);
+        if (e instanceof GatewayError && e.vendorErrors) {
+          metrics?.observeFailures(e.vendorErrors);
+          c.set('outcome', e.vendorErrors.map((f) => ({ vendor: f.vendor, status: 'error', mode: 'live', ...failed(f.vendor, f), fetched: 0, dropped: 0, retries: 0, ms: 0 })));
+        }
         throw e;
       }
       metrics?.observeSources(result.sources);
@@ -100,7 +107,7 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
           vendor: s.vendor,
           status: s.status,
           mode: s.mode,
-          ...(s.error ? { code: s.error.code } : {}),
+          ...(s.error ? failed(s.vendor, s.error) : {}),
           fetched: s.fetched,
           dropped: s.dropped,
           retries: s.retries,

@@ -6,6 +6,7 @@
 import type { VendorConfig } from '../config/vendor-schema.js';
 import { statusOf, type UpstreamErrorCode } from '../errors/catalogue.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
+import { clip, MAX_CODE, MAX_MESSAGE, type Redactor } from '../errors/redact.js';
 import { parseRetryAfter } from '../errors/retry-after.js';
 import { compilePaths } from './path.js';
 
@@ -41,7 +42,6 @@ export function failure(code: UpstreamErrorCode, message: string, extra: Partial
   };
 }
 
-const MAX_MESSAGE = 300;
 
 export const headerOf = (h: RawResponse['headers'], name: string): string | undefined => {
   const v = h[name];
@@ -59,22 +59,25 @@ export function tryParseJson(text: string): unknown {
 }
 
 /** A readable one-line message out of a non-JSON body (an HTML page's title, or the text itself). */
-function textMessage(body: string, contentType: string | undefined): string {
+function textMessage(body: string, contentType: string | undefined, redact: Redactor): string {
   const isHtml = /html/i.test(contentType ?? '') || /^\s*<(!doctype|html)/i.test(body);
   if (isHtml) {
     const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
-    return title ? `HTML page: ${title}` : 'HTML page instead of JSON';
+    return title ? clip(`HTML page: ${title}`, redact) : 'HTML page instead of JSON';
   }
-  const text = body.replace(/\s+/g, ' ').trim();
-  return text === '' ? 'empty body' : text.slice(0, MAX_MESSAGE);
+  // Redacted whole, then cut (and only the start of a long body is tidied).
+  const text = redact(body.trimStart()).slice(0, 4 * MAX_MESSAGE).replace(/\s+/g, ' ').trim();
+  return text === '' ? 'empty body' : clip(text, redact);
 }
 
 /**
- * `maxRetryAfterSeconds` bounds what a vendor's Retry-After (header or body) may ask for: a hostile or
- * broken value ("99999999999999", 400 digits) becomes that cap, so every layer above (retries, 429 memory,
- * the mirror sync, what callers are told) sees a sane whole number.
+ * `redact` is the vendor's one redaction of every secret configured for it: each string taken from the
+ * body passes through it whole, before it is cut. `maxRetryAfterSeconds` bounds what a vendor's
+ * Retry-After (header or body) may ask for: a hostile or broken value ("99999999999999", 400 digits)
+ * becomes that cap, so every layer above (retries, 429 memory, the mirror sync, what callers are told)
+ * sees a sane whole number.
  */
-export function compileErrors(cfg: VendorConfig['errors'], opts: { maxRetryAfterSeconds?: number } = {}): ErrorMapper {
+export function compileErrors(cfg: VendorConfig['errors'], redact: Redactor, opts: { maxRetryAfterSeconds?: number } = {}): ErrorMapper {
   const code = cfg.code ? compilePaths(cfg.code) : () => undefined;
   const message = cfg.message ? compilePaths(cfg.message) : () => undefined;
   const retryAfter = cfg.retryAfter ? compilePaths(cfg.retryAfter) : () => undefined;
@@ -83,17 +86,19 @@ export function compileErrors(cfg: VendorConfig['errors'], opts: { maxRetryAfter
 
   return (res, parsed = tryParseJson(res.body)) => {
     const rawCode = parsed === undefined ? undefined : code(parsed);
-    const upstreamCode = typeof rawCode === 'string' || typeof rawCode === 'number' ? String(rawCode) : null;
+    const code0 = typeof rawCode === 'string' || typeof rawCode === 'number' ? String(rawCode) : null;
     const rawMessage = parsed === undefined ? undefined : message(parsed);
+    const upstreamCode = code0 === null ? null : clip(code0, redact, MAX_CODE);
     const text =
       typeof rawMessage === 'string' && rawMessage.trim() !== ''
-        ? rawMessage.slice(0, MAX_MESSAGE)
+        ? clip(rawMessage, redact)
         : parsed === undefined
-          ? textMessage(res.body, headerOf(res.headers, 'content-type'))
+          ? textMessage(res.body, headerOf(res.headers, 'content-type'), redact)
           : (upstreamCode ?? `HTTP ${res.status}`);
     // A 2xx that is an error (`errorWhen`) with an unknown code is the vendor failing, not a bad body.
     const fallback = res.status >= 200 && res.status < 300 ? 'UPSTREAM_ERROR' : defaultCodeFor(res.status);
-    const unified = (upstreamCode !== null ? byCode.get(upstreamCode) : undefined) ?? byStatus.get(res.status) ?? fallback;
+    // The mapping looks at the code as sent; callers see it redacted and capped.
+    const unified = (code0 !== null ? byCode.get(code0) : undefined) ?? byStatus.get(res.status) ?? fallback;
     const bound = { maxSeconds: opts.maxRetryAfterSeconds };
     const after =
       (parsed === undefined ? null : parseRetryAfter(retryAfter(parsed), bound)) ?? parseRetryAfter(headerOf(res.headers, 'retry-after'), bound);

@@ -4,6 +4,7 @@
  */
 import type { FieldsConfig, ValueSpec } from '../config/vendor-schema.js';
 import { searchableText, type Conversation, type Item, type Message } from '../model/conversation.js';
+import { MAX_ITEM_DEPTH, nestsDeeperThan } from '../model/depth.js';
 import { compilePath, compilePaths, type Getter } from './path.js';
 import { BAD_TIME, compileTimeParser } from './time.js';
 
@@ -98,7 +99,12 @@ function coerce(v: unknown, kind: Kind): string | number | null {
 
 const describe = (kind: Kind): string => (kind.type === 'enum' ? `value (one of ${kind.values.join(', ')})` : kind.type);
 
-const toIso = (ms: unknown): string | null => (typeof ms === 'number' ? new Date(ms).toISOString() : null);
+// The time parser keeps numbers within the Date range; anything else shows as null rather than throwing.
+const toIso = (ms: unknown): string | null => {
+  if (typeof ms !== 'number') return null;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+};
 
 /** A nested object (agent, contact, lastMessage): null when every sub-field is null. */
 function compileObject<K extends string>(
@@ -190,6 +196,8 @@ export function compileFields(vendor: string, f: FieldsConfig): ItemMapper {
   return (raw, opts) => {
     const ext = externalId(raw, opts);
     if (typeof ext !== 'string' || ext === '') return { drop: 'no id' };
+    // Kept as sent (include=raw, the mirror): bounded here, so no later serialization can overflow on it.
+    if (nestsDeeperThan(raw, MAX_ITEM_DEPTH)) return { drop: `nested more than ${MAX_ITEM_DEPTH} levels deep` };
     const created = createdAt(raw, opts);
     const updated = updatedAt(raw, opts);
     const active = lastActivityAt(raw, opts);

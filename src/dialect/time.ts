@@ -9,12 +9,18 @@ const NUMERIC = /^-?\d+(\.\d+)?$/;
 // Unix seconds stay below this until the year 5138; ms values for any date after 1973 are above it.
 const SECONDS_CEILING = 1e11;
 
+// The largest instant a Date holds (ECMA-262: ±100,000,000 days from 1970). Past it, toISOString throws.
+const MAX_INSTANT = 8.64e15;
+
 function parseIso(s: string): number | typeof BAD_TIME {
   // A zone-less ISO string is UTC by our contract; Date.parse would read it as local time.
   const text = s.includes('T') && !HAS_ZONE.test(s) ? `${s}Z` : s;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? BAD_TIME : ms;
 }
+
+/** An instant a Date can hold, or BAD_TIME: a number past the range would make the item unprintable. */
+const inRange = (ms: number): number | typeof BAD_TIME => (Math.abs(ms) <= MAX_INSTANT ? ms : BAD_TIME);
 
 export function compileTimeParser(format: TimeFormat): (v: unknown) => number | null | typeof BAD_TIME {
   return (v) => {
@@ -27,7 +33,7 @@ export function compileTimeParser(format: TimeFormat): (v: unknown) => number | 
     if (!Number.isFinite(n)) return BAD_TIME;
     if (format === 'iso') return BAD_TIME;
     const seconds = format === 'unix' || (format === 'auto' && Math.abs(n) < SECONDS_CEILING);
-    return Math.round(seconds ? n * 1000 : n);
+    return inRange(Math.round(seconds ? n * 1000 : n));
   };
 }
 

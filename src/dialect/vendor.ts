@@ -2,9 +2,10 @@
  * compileVendor: one vendor's validated YAML → plain functions and facts the pipeline uses. This is the
  * only place config is interpreted; nothing downstream looks at YAML again.
  */
-import type { BreakerConfig, CacheConfig, GatewayConfig, RateLimitConfig, RetryConfig } from '../config/gateway-schema.js';
+import type { BreakerConfig, CacheConfig, GatewayConfig, LazyReadConfig, RateLimitConfig, RetryConfig } from '../config/gateway-schema.js';
 import type { FilterSpec, VendorConfig } from '../config/vendor-schema.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
+import { clip, compileRedactor, scrubFailure, type Redactor } from '../errors/redact.js';
 import { FILTER_NAMES, TIME_FILTERS, type FilterName, type OrderDir, type OrderField } from '../model/query.js';
 import { compileErrors, failure, headerOf, tryParseJson, type ErrorMapper, type RawResponse } from './errors.js';
 import { compileFields, DialectError, type ItemMapper } from './fields.js';
@@ -50,6 +51,8 @@ export interface CompiledVendor {
   readonly timeoutMs: number;
   readonly connections: number;
   readonly maxItems: number;
+  /** How far one request may read past its page when the vendor is read lazily. */
+  readonly lazyRead: LazyReadConfig;
   readonly maxResponseBytes: number;
   readonly retry: RetryConfig;
   readonly breaker: BreakerConfig;
@@ -72,8 +75,15 @@ export interface CompiledVendor {
   readPage(res: RawResponse): Page | VendorFailure;
   mapItem: ItemMapper;
   mapError: ErrorMapper;
-  /** Secrets from the config, for redaction. */
+  /** The credentials from the config (what the vendor cache keys its pages by). */
   readonly secrets: readonly string[];
+  /** Redacts every secret configured for this vendor: credentials and fixed query values. */
+  readonly redact: Redactor;
+  /**
+   * A failure of this vendor as callers may see it: messages and codes redacted and cut, the vendor's host
+   * replaced by its name. Every failure crosses it on its way out (the sources, the mirror sync).
+   */
+  scrub(f: VendorFailure): VendorFailure;
   /** How its local copy is kept and served; null for a vendor read live only. */
   readonly mirror: MirrorSpec | null;
   /**
@@ -83,21 +93,15 @@ export interface CompiledVendor {
   readonly itemKeys: readonly string[] | null;
 }
 
-/** Replaces every occurrence of a secret (and its URL-encoded form) with a marker. */
-export function redactor(secrets: readonly string[]): (text: string) => string {
-  const list = [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s)]))].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  if (list.length === 0) return (t) => t;
-  return (text) => {
-    let out = text;
-    for (const s of list) if (out.includes(s)) out = out.replaceAll(s, '[REDACTED]');
-    return out;
-  };
-}
+/**
+ * Fixed query values are redacted too (a site id, an `api_key` in the query), all but the flags that are
+ * plainly no secret.
+ */
+const NOT_SECRET = new Set(['true', 'false']);
 
 export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor {
   const mapItem = compileFields(v.name, v.response.fields);
   const maxRetryAfterMs = g.upstream.maxRetryAfterMs;
-  const mapVendorError = compileErrors(v.errors, { maxRetryAfterSeconds: Math.floor(maxRetryAfterMs / 1000) });
   const paging = compilePaging(v.request.pagination);
   if (v.request.pagination.style === 'page' && !v.request.pagination.pageParam && !v.path.includes('{page}')) {
     throw new DialectError('request.pagination.pageParam', 'is needed unless `path` carries {page}');
@@ -165,12 +169,12 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
   // A base URL may carry a path prefix (e.g. behind a proxy); the vendor path is appended to it.
   const prefix = base ? base.pathname.replace(/\/$/, '') : '';
 
-  // Vendors sometimes echo what we sent; their messages must never carry our credentials onward.
-  const redact = redactor(secrets);
-  const mapError: ErrorMapper = (res, parsed) => {
-    const f = mapVendorError(res, parsed);
-    return { ...f, message: redact(f.message), upstreamCode: f.upstreamCode === null ? null : redact(f.upstreamCode) };
-  };
+  // Vendors sometimes echo what we sent; what they say must never carry our credentials onward. One
+  // redaction of every configured secret, compiled here, serves every string taken from this vendor.
+  const redact = compileRedactor([...secrets, ...fixed.map(([, value]) => value).filter((value) => !NOT_SECRET.has(value.toLowerCase()))]);
+  const mapError = compileErrors(v.errors, redact, { maxRetryAfterSeconds: Math.floor(maxRetryAfterMs / 1000) });
+  const origin = base ? base.origin : '';
+  const who = { name: v.name, origin };
 
   const items = compilePath(v.response.items);
   const total = v.response.total ? compilePaths(v.response.total) : () => undefined;
@@ -189,10 +193,11 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
     enabled: v.enabled,
     mirror,
     itemKeys,
-    origin: base ? base.origin : '',
+    origin,
     timeoutMs,
     connections: v.connections ?? g.upstream.connections,
     maxItems: v.maxItems ?? g.upstream.maxItems,
+    lazyRead: v.lazyRead ?? g.upstream.lazyRead,
     maxResponseBytes: g.upstream.maxResponseBytes,
     retry: v.retry ?? g.upstream.retry,
     breaker: v.breaker ?? g.upstream.breaker,
@@ -205,6 +210,8 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
     paging,
     headers,
     secrets,
+    redact,
+    scrub: (f) => scrubFailure(f, redact, who),
     orderParams: (field, dir) => {
       const value = order?.fields[field];
       return order && value ? [[order.param, value], [order.dirParam, order.directions[dir]]] : [];
@@ -221,7 +228,7 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
       const parsed = tryParseJson(res.body);
       if (res.status < 200 || res.status > 299) return mapError(res, parsed);
       if (parsed === undefined) {
-        return failure('UPSTREAM_INVALID_RESPONSE', `expected a JSON body, got ${describeBody(res)}`, { upstreamStatus: res.status });
+        return failure('UPSTREAM_INVALID_RESPONSE', `expected a JSON body, got ${describeBody(res, redact)}`, { upstreamStatus: res.status });
       }
       if (errorProbe && errorWhen && errorProbe(parsed) === errorWhen.equals) return mapError(res, parsed);
       const list = items(parsed);
@@ -246,10 +253,14 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
   };
 }
 
-function describeBody(res: RawResponse): string {
+/** The start of a body that is no JSON, redacted before it is cut (a debugging vendor may echo our headers). */
+function describeBody(res: RawResponse, redact: Redactor): string {
   const t = res.body.trim();
   if (t === '') return 'an empty body';
-  return `${headerOf(res.headers, 'content-type') ?? 'no content-type'} (${t.slice(0, 40).replace(/\s+/g, ' ')}${t.length > 40 ? '…' : ''})`;
+  const type = clip(headerOf(res.headers, 'content-type') ?? 'no content-type', redact, 80);
+  // Redacted whole, then cut: the body may be megabytes, the snippet is 40 characters.
+  const head = redact(t).slice(0, 400).replace(/\s+/g, ' ');
+  return `${type} (${head.slice(0, 40)}${head.length > 40 ? '…' : ''})`;
 }
 
 function compilePush(name: FilterName, spec: FilterSpec): (value: string | number) => PushResult {

@@ -13,7 +13,7 @@ export const ERROR_CATALOGUE = {
   UPSTREAM_REJECTED: { status: 502, title: 'A vendor rejected the request' },
   UPSTREAM_ERROR: { status: 502, title: 'A vendor failed' },
   UPSTREAM_INVALID_RESPONSE: { status: 502, title: 'A vendor sent a response we cannot read' },
-  UPSTREAM_TOO_LARGE: { status: 502, title: 'A vendor sent more than the configured cap' },
+  UPSTREAM_TOO_LARGE: { status: 502, title: 'Answering would read more of a vendor than the configured cap' },
   UPSTREAM_UNAVAILABLE: { status: 503, title: 'A vendor is unavailable' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'A vendor did not answer in time' },
   OVERLOADED: { status: 503, title: 'The gateway is at capacity' },

@@ -7,6 +7,7 @@
  */
 import { JSONParser } from '@streamparser/json';
 import { failure } from '../dialect/errors.js';
+import { PageWalk } from '../dialect/page-walk.js';
 import type { Token } from '../dialect/paging.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
@@ -97,8 +98,11 @@ export async function fullRead(ctx: SyncContext): Promise<PassReport> {
     } else {
       let token: Token | undefined = run.done ? undefined : run.token === undefined ? v.paging.first() : run.token;
       const size = v.paging.maxPageSize;
+      const walk = new PageWalk(v.name, v.paging.style);
       while (token !== undefined) {
+        walk.ask(token);
         const page = await readPage(ctx, params, token, size, c);
+        walk.arrived(page.rows.map((r) => r.id));
         if (run.firstTotal === null) run.firstTotal = page.total;
         run.lastTotal = page.total ?? run.lastTotal;
         if ((page.total ?? 0) > spec.maxItems || run.items + c.items > spec.maxItems) throw tooMany(v, spec);
@@ -173,9 +177,12 @@ export async function frequentPass(ctx: SyncContext): Promise<PassReport> {
     } else {
       let token: Token | undefined = v.paging.first();
       const size = v.paging.maxPageSize;
+      const walk = new PageWalk(v.name, v.paging.style);
       for (let n = 0; token !== undefined; n++) {
         if (n >= pages) break;
+        walk.ask(token);
         const page = await readPage(ctx, params, token, size, c);
+        walk.arrived(page.rows.map((r) => r.id));
         await write(page.rows);
         if (c.items > spec.maxItems) throw tooMany(v, spec);
         // Newest first: past the mark, everything older is already in the copy.
@@ -363,9 +370,10 @@ function tooMany(v: CompiledVendor, spec: MirrorSpec): ConsumerError {
   return new ConsumerError(new UpstreamError(failure('UPSTREAM_TOO_LARGE', `${v.name} holds more than mirror.maxItems (${spec.maxItems}) conversations`)));
 }
 
+/** Why a pass failed, scrubbed as every vendor failure is (it is shown in /vendors and logged). */
 function asFailure(e: unknown, v: CompiledVendor): VendorFailure {
   const inner = e instanceof ConsumerError ? e.cause : e;
-  if (inner instanceof UpstreamError) return inner.failure;
+  if (inner instanceof UpstreamError) return v.scrub(inner.failure);
   const message = (inner as Error)?.message ?? String(inner);
-  return failure('UPSTREAM_ERROR', `mirror sync of ${v.name} failed: ${message}`);
+  return v.scrub(failure('UPSTREAM_ERROR', `mirror sync of ${v.name} failed: ${message}`));
 }

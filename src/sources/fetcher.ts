@@ -5,6 +5,7 @@
 import type { PageFacts, Token } from '../dialect/paging.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { MapOptions } from '../dialect/fields.js';
+import { PageWalk } from '../dialect/page-walk.js';
 import type { Item } from '../model/conversation.js';
 import type { Clock } from '../state/clock.js';
 import { RefusedCall, UpstreamError, type Upstream } from '../upstream/client.js';
@@ -41,6 +42,8 @@ export class VendorFetcher {
   private readonly deadline: AbortSignal;
   private readonly deadlineAt: number;
   private readonly signal: AbortSignal;
+  /** This source's one walk over the vendor's pages (a vendor that loops fails it at once). */
+  private readonly walk: PageWalk;
 
   /** Identifies this vendor and query (paging aside), for total hints. */
   readonly hintKey: string;
@@ -54,10 +57,12 @@ export class VendorFetcher {
     this.deadline = AbortSignal.timeout(vendor.timeoutMs);
     this.deadlineAt = ctx.clock.now() + vendor.timeoutMs;
     this.signal = AbortSignal.any([ctx.signal, this.deadline]);
+    this.walk = new PageWalk(vendor.name, vendor.paging.style);
   }
 
   async fetch(token: Token, size: number, skip: number): Promise<Fetched> {
     const v = this.vendor;
+    this.walk.ask(token);
     const req = v.buildRequest(this.params, token, size);
     const started = performance.now();
     this.stats.calls++;
@@ -94,6 +99,7 @@ export class VendorFetcher {
       }
       return r;
     });
+    this.walk.arrived(entries.map((e) => e?.id ?? null));
     return { page: { token, size, skip, entries }, facts: page.facts };
   }
 }

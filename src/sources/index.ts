@@ -42,7 +42,15 @@ function refused(p: VendorPlan, v: CompiledVendor, f: VendorFailure): Source {
   };
 }
 
+/**
+ * Why a source failed, as the caller sees it: every failure leaves through the vendor's scrub (secrets
+ * redacted, then cut; no host), whichever layer wrote it.
+ */
 export function toFailure(cause: unknown, v: CompiledVendor, kind: Source['kind']): VendorFailure {
+  return v.scrub(describe(cause, v, kind));
+}
+
+function describe(cause: unknown, v: CompiledVendor, kind: Source['kind']): VendorFailure {
   if (cause instanceof UpstreamError) return cause.failure;
   if (cause instanceof OrderViolation) return failure('UPSTREAM_INVALID_RESPONSE', `${cause.message}; the configured order can't be trusted`);
   const message = (cause as Error)?.message ?? String(cause);

@@ -9,6 +9,9 @@ import { compareKeys, compareTimes, keyOf } from '../model/order.js';
 import type { OrderDir, OrderField, Query, SortKey, VendorPosition } from '../model/query.js';
 import { buildLocalFilter } from '../plan/local-filter.js';
 import type { VendorPlan } from '../plan/plan.js';
+import { failure } from '../dialect/errors.js';
+import type { VendorFailure } from '../errors/gateway-error.js';
+import { UpstreamError } from '../upstream/client.js';
 import { VendorFetcher, type FetchContext, type Fetched, type SourcePage } from './fetcher.js';
 import type { OrderedStream, Source } from './source.js';
 
@@ -120,7 +123,7 @@ export function orderedStream(vendor: string, source: PageSource, opts: StreamOp
  * past the page — each next page doubles, up to the vendor's maximum, so a sparse match costs few calls.
  * Page-number paging pins one size for the whole walk.
  */
-export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPosition, sparse = false): PageSource {
+export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPosition, sparse = false, why: BoundContext = { localOnly: [], orderBy: 'lastActivityAt' }): PageSource {
   const paging = f.vendor.paging;
   const first = start?.size !== undefined && paging.fixedSize ? start.size : firstPageSize(paging, pageSize, sparse);
   const grow = (i: number) => (paging.fixedSize ? first : Math.min(paging.maxPageSize, first * 2 ** i));
@@ -154,6 +157,17 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
     }
   };
 
+  // The pages the page's depth needs (pageSize items, the re-read prefix of a resumed page included); past
+  // them, reading is bounded by the vendor's lazyRead, however sparse the matches or long the tie.
+  const depth = pageSize + (start?.skip ?? 0);
+  let needed = 0;
+  for (let covered = 0; covered < depth; needed++) covered += sizeOf(needed);
+  const bound = f.vendor.lazyRead;
+  const withinBound = (i: number) => {
+    const past = f.stats.fetched - depth;
+    if (i >= needed + bound.maxCalls || past >= bound.maxItems) throw new UpstreamError(tooFar(f, why));
+  };
+
   const load = (i: number): Promise<Fetched | null> => {
     const cached = pages[i];
     if (cached) return cached;
@@ -166,6 +180,7 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
       if (next === undefined) return null;
       const pre = early.get(i);
       if (pre && next === offsetOf(i)) return pre;
+      if (i >= needed) withinBound(i);
       return f.fetch(next, sizeOf(i), 0);
     })();
     pages[i] = p;
@@ -177,6 +192,11 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
       const r = await load(i);
       if (r) {
         const next = paging.next(r.page.token, r.page.size, r.facts);
+        // A vendor's cursor travels on in the caller's nextCursor (readable, only signed): one that carries a
+        // secret of ours (a vendor echoing our key into it) is not handed on.
+        if (typeof next === 'string' && f.vendor.redact(next) !== next) {
+          throw new UpstreamError(failure('UPSTREAM_INVALID_RESPONSE', `${f.vendor.name}'s next cursor carries one of the credentials we send it; not handed on in ours`, { upstreamStatus: 200 }));
+        }
         endPos = next === undefined ? null : { token: next, skip: 0, ...(paging.fixedSize ? { size: first } : {}) };
       }
       return r?.page ?? null;
@@ -184,6 +204,27 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
     position: (page, index) => paging.position(page.token, page.size, index),
     end: () => endPos,
   };
+}
+
+/** What the lazy-read bound's error names: why reading went past the page (filters checked here, ties). */
+export interface BoundContext {
+  /** Filters the vendor can't apply, checked here on each item. */
+  localOnly: readonly string[];
+  orderBy: OrderField;
+}
+
+function tooFar(f: VendorFetcher, why: BoundContext): VendorFailure {
+  const v = f.vendor;
+  const cause =
+    why.localOnly.length > 0
+      ? `${why.localOnly.join(', ')} checked here (not by ${v.name}) matched too few`
+      : `too many items tie on one ${why.orderBy} instant`;
+  // Kept under the 300 characters a message is cut to.
+  return failure(
+    'UPSTREAM_TOO_LARGE',
+    `${v.name}: ${f.stats.fetched} items in ${f.stats.calls} calls did not fill the page: ${cause}. ` +
+      `Over lazyRead (${v.lazyRead.maxItems} items, ${v.lazyRead.maxCalls} calls past the page's depth): narrow the query, or serve ${v.name} from a mirror (it answers such queries by index)`,
+  );
 }
 
 /**
@@ -224,7 +265,7 @@ export function liveLazySource(p: VendorPlan, v: CompiledVendor, q: Query, ctx: 
   };
   const start = q.positions?.[p.vendor];
   const position = start === 'done' ? undefined : start;
-  const source = lazySource(fetcher, lazyWant(q), position, localOnly.length > 0);
+  const source = lazySource(fetcher, lazyWant(q), position, localOnly.length > 0, { localOnly, orderBy: q.orderBy });
   let latest: OrderedStream | undefined;
   return {
     kind: 'live-lazy',
