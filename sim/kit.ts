@@ -21,8 +21,13 @@ export interface SimResponse {
   body: unknown;
 }
 
-/** Faults a simulator can be told to answer with (for every request until cleared). */
-export type Fault =
+/**
+ * Faults a simulator can be told to answer with (for every request until cleared). `afterMs`: only from
+ * that long after the simulator starts (a vendor that turns hostile once the gateway is up and its mirrors
+ * are warm).
+ */
+export type Fault = FaultKind & { afterMs?: number };
+type FaultKind =
   | { kind: 'hang' }
   | { kind: 'slow'; ms: number }
   | { kind: 'reset' }
@@ -93,7 +98,7 @@ export async function startSimulator(behaviour: VendorBehaviour, opts: Simulator
   const state = {
     calls: [] as SimRequest[],
     data: opts.data,
-    fault: opts.fault ?? null,
+    fault: opts.fault?.afterMs ? null : (opts.fault ?? null),
     latencyMs: opts.latencyMs ?? 0,
     hangups: 0,
     inFlight: 0,
@@ -126,6 +131,8 @@ export async function startSimulator(behaviour: VendorBehaviour, opts: Simulator
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const later = opts.fault?.afterMs ? setTimeout(() => (state.fault = opts.fault!), opts.fault.afterMs) : undefined;
+  later?.unref();
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -134,6 +141,7 @@ export async function startSimulator(behaviour: VendorBehaviour, opts: Simulator
     set data(d) { state.data = d; },
     get fault() { return state.fault; },
     set fault(f) {
+      clearTimeout(later);
       state.fault = f;
       state.first = undefined;
     },
@@ -145,6 +153,7 @@ export async function startSimulator(behaviour: VendorBehaviour, opts: Simulator
     set peakInFlight(n) { state.peak = n; },
     close: () =>
       new Promise<void>((resolve) => {
+        clearTimeout(later);
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
@@ -316,14 +325,15 @@ export interface SimulatorModule {
 /**
  * Faults from a string, for `npm start` (env SIM_FAULTS): `vendor=kind[:arg],…`, e.g.
  * `superagentes=rateLimit:30,uncodie=slow:800,siteassist=html:503`. `echoText[:status]` is the echo as a
- * text/plain body (a 2xx by default). Unknown kinds are an error.
+ * text/plain body (a 2xx by default). `@SECONDS` starts a fault that long after the simulator
+ * (`uncodie=loopCursor@20`). Unknown kinds are an error.
  */
 export function parseFaults(spec: string): Record<string, Fault> {
   const out: Record<string, Fault> = {};
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([a-z][a-z0-9-]*)=([a-zA-Z]+)(?::(\d+))?$/.exec(part);
-    if (!m) throw new Error(`SIM_FAULTS: "${part}" is not vendor=kind[:number]`);
-    const [, vendor, kind, arg] = m as unknown as [string, string, string, string | undefined];
+    const m = /^([a-z][a-z0-9-]*)=([a-zA-Z]+)(?::(\d+))?(?:@(\d+))?$/.exec(part);
+    if (!m) throw new Error(`SIM_FAULTS: "${part}" is not vendor=kind[:number][@seconds]`);
+    const [, vendor, kind, arg, after] = m as unknown as [string, string, string, string | undefined, string | undefined];
     const n = arg === undefined ? undefined : Number(arg);
     switch (kind) {
       case 'slow':
@@ -357,6 +367,7 @@ export function parseFaults(spec: string): Record<string, Fault> {
       default:
         throw new Error(`SIM_FAULTS: unknown fault kind "${kind}"`);
     }
+    if (after !== undefined) out[vendor] = { ...out[vendor]!, afterMs: Number(after) * 1000 };
   }
   return out;
 }

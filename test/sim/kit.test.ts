@@ -27,6 +27,23 @@ describe('parseFaults (SIM_FAULTS for npm start)', () => {
     });
   });
 
+  it('starts a fault @SECONDS after the simulator: healthy until then, hostile after', async () => {
+    expect(parseFaults('a=loopCursor@20,b=rateLimit:99999999999999@5')).toEqual({
+      a: { kind: 'loopCursor', afterMs: 20_000 },
+      b: { kind: 'rateLimit', retryAfter: 99999999999999, afterMs: 5_000 },
+    });
+    const s = await startSimulator(siteassistBehaviour({ query: {} }), { data: siteassistSimulator.demoData(1, 5), fault: { kind: 'internal', afterMs: 150 } });
+    try {
+      expect((await get(s.url, '/v2/conversations')).status).toBe(200);
+      expect(s.fault).toBeNull();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(s.fault).toEqual({ kind: 'internal', afterMs: 150 });
+      expect((await get(s.url, '/v2/conversations')).status).toBe(500);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('names what it cannot read', () => {
     expect(() => parseFaults('x=explode')).toThrowError(/unknown fault kind "explode"/);
     expect(() => parseFaults('x')).toThrowError(/"x" is not vendor=kind/);
