@@ -2,19 +2,16 @@
  * createApp: the HTTP surface as a pure function of its dependencies. Tests build it with their own
  * config and call `app.request()` or serve it on port 0.
  */
-import { randomUUID } from 'node:crypto';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env.js';
 import type { GatewayConfig } from './config/gateway-schema.js';
 import { conversationRoutes } from './conversations/routes.js';
 import type { ListDeps } from './conversations/list.js';
-import { GatewayError } from './errors/gateway-error.js';
-import { problemResponse } from './errors/problem.js';
 import { authIsOff, clientAuth } from './inbound/auth.js';
 import { inputLimits } from './inbound/limits.js';
-import { overloadGuard } from './inbound/overload.js';
+import { frontDoor } from './inbound/front-door.js';
+import { createInboundGuards, type InboundGuards } from './inbound/guards.js';
 import { clientRateLimit } from './inbound/rate-limit.js';
-import { httpMetrics } from './metrics/http.js';
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.js';
 import { VendorHealthTracker } from './ops/vendor-health.js';
 import { vendorRoutes } from './ops/vendors.js';
@@ -51,10 +48,11 @@ export interface AppDeps extends ListDeps {
   health?: VendorHealthTracker;
   /** The mirrors (their catalog serves pages; their status feeds /vendors, /readyz and /metrics). */
   mirrors?: Mirrors;
+  /** The guards that count across requests; pass ones made once so a reload keeps their counts (default: new ones). */
+  guards?: InboundGuards;
+  /** false: /metrics is served by a listener of its own (createMetricsApp), not here. Default true. */
+  serveMetrics?: boolean;
 }
-
-/** A caller's X-Request-Id is kept when it is short and plain; otherwise we make one. */
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function createApp(deps: AppDeps) {
   const inbound = deps.gateway.inbound;
@@ -64,39 +62,14 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
   const metrics = deps.metrics ?? createMetrics();
   metrics.bind({ vendors: deps.vendors, store: deps.store, upstream: deps.upstream, ...(deps.mirrors ? { mirrors: deps.mirrors } : {}) });
+  const guards = deps.guards ?? createInboundGuards(deps.gateway, deps);
 
-  // First, so it times and counts every answer, refusals included.
-  app.use(httpMetrics(metrics));
-  app.use(async (c, next) => {
-    const given = c.req.header('x-request-id');
-    const id = given && REQUEST_ID.test(given) ? given : randomUUID();
-    c.set('requestId', id);
-    const started = performance.now();
-    await next();
-    c.header('x-request-id', id);
-    const client = c.get('client');
-    const vendors = c.get('outcome');
-    const line = {
-      requestId: id,
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round(performance.now() - started),
-      ...(client ? { clientId: client.id } : {}),
-      ...(vendors ? { vendors } : {}),
-    };
-    deps.logger.info(line, 'request');
-    // Items a vendor sent that could not be mapped are dropped from the page: say so once per request.
-    for (const v of vendors ?? []) {
-      if (v.dropped > 0) deps.logger.warn({ requestId: id, vendor: v.vendor, dropped: v.dropped }, 'dropped vendor items that could not be mapped (no id or unreadable timestamp)');
-    }
-  });
+  frontDoor(app, { metrics, logger: deps.logger, ...(deps.ready ? { ready: deps.ready } : {}) });
   app.use(inputLimits(inbound));
   // Every client-facing route is guarded here (add future ones, e.g. /vendors/*, to this list).
-  const auth = clientAuth(inbound);
+  const auth = clientAuth(inbound, { failures: { throttle: guards.authFailures, clock: deps.clock, logger: deps.logger } });
   const rateLimit = clientRateLimit(inbound, { ...deps, store: deps.inboundStore ?? deps.store.separate() });
-  const overload = overloadGuard(deps.gateway.http);
-  for (const path of ['/conversations/*']) app.use(path, auth, rateLimit, overload);
+  for (const path of ['/conversations/*']) app.use(path, auth, rateLimit, guards.overload.middleware);
   for (const path of ['/vendors/*']) app.use(path, auth, rateLimit);
 
   app.openapi(healthzRoute, (c) => c.json({ status: 'ok' as const }, 200));
@@ -109,10 +82,8 @@ export function createApp(deps: AppDeps) {
     const mirrors = statuses ? { mirrors: Object.fromEntries([...statuses].map(([v, s]) => [v, s.state])) } : {};
     return ready ? c.json({ status: 'ready' as const, stateStore, ...mirrors }, 200) : c.json({ status: 'not ready' as const, stateStore, ...mirrors }, 503);
   });
-  // Open like /healthz and outside the client limits: Prometheus scrapes it. Restrict it at the network.
-  // Described, not validated: its body is Prometheus text.
-  app.openAPIRegistry.registerPath(metricsRoute);
-  app.get('/metrics', async (c) => c.body(await metrics.scrape(), 200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' }));
+  // With a metrics listener of its own (METRICS_PORT), /metrics is only there.
+  if (deps.serveMetrics ?? true) serveMetrics(app, metrics);
   const health = deps.health ?? new VendorHealthTracker();
   // Each answer's per-vendor outcome feeds the metrics and the health /vendors shows.
   const observer = {
@@ -129,19 +100,29 @@ export function createApp(deps: AppDeps) {
   app.route('/', vendorRoutes({ vendors: deps.vendors, store: deps.store, clock: deps.clock, health, ...(deps.mirrors ? { mirrors: deps.mirrors } : {}) }));
   // The contract of every route above, and a reference page over it (both open, like /healthz).
   serveOpenApi(app);
-  serveDocs(app);
-
-  app.notFound((c) => problemResponse(new GatewayError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), c.get('requestId') ?? randomUUID()));
-  app.onError((err, c) => {
-    const requestId = c.get('requestId') ?? randomUUID();
-    if (err instanceof GatewayError) return problemResponse(err, requestId);
-    deps.logger.error({ requestId, err: { message: err.message, stack: err.stack } }, 'unhandled error');
-    return problemResponse(new GatewayError('INTERNAL_ERROR', 'an internal error occurred; quote the requestId when reporting it'), requestId);
-  });
+  serveDocs(app, guards.downloads);
   return app;
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * The app of the metrics listener (METRICS_PORT): only GET /metrics, with the same request ids, path and
+ * method checks and problem+json refusals as the main app.
+ */
+export function createMetricsApp(deps: { metrics: GatewayMetrics; logger: Logger; ready?: () => boolean }) {
+  const app = new OpenAPIHono<AppEnv>();
+  frontDoor(app, deps);
+  serveMetrics(app, deps.metrics);
+  return app;
+}
+
+/** Open like /healthz and outside the client limits: Prometheus scrapes it. Restrict it at the network. */
+function serveMetrics(app: OpenAPIHono<AppEnv>, metrics: GatewayMetrics): void {
+  // Described, not validated: its body is Prometheus text.
+  app.openAPIRegistry.registerPath(metricsRoute);
+  app.get('/metrics', async (c) => c.body(await metrics.scrape(), 200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' }));
+}
 
 const healthzRoute = createRoute({
   method: 'get',

@@ -4,6 +4,10 @@ import { z } from 'zod';
 const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** When set, /metrics is served on this port (its own listener) and not on PORT. Empty: unset. */
+  METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
+  /** Where the metrics listener binds (default: HOST). */
+  METRICS_HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   CONFIG_DIR: z.string().default('./config'),
   /** Reload the config when a file in CONFIG_DIR changes (SIGHUP always reloads). */
   CONFIG_WATCH: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),

@@ -15,7 +15,8 @@ import type { VendorConfig } from './config/vendor-schema.js';
 import type { CompiledVendor } from './dialect/vendor.js';
 import { createCursorCodec } from './merge/cursor.js';
 import { totalHints } from './sources/index.js';
-import { createMetrics } from './metrics/metrics.js';
+import { createMetrics, type GatewayMetrics } from './metrics/metrics.js';
+import { createInboundGuards, type InboundGuards } from './inbound/guards.js';
 import { VendorHealthTracker } from './ops/vendor-health.js';
 import { createUpstream, type Upstream } from './upstream/index.js';
 import { resetVendor } from './upstream/guard.js';
@@ -53,6 +54,8 @@ export interface GatewayOptions {
    * `sqlite:<file>`, `postgres://…`) and the data folder. Omit to read every vendor live.
    */
   mirrors?: { store: string; dataDir: string; leaseMs?: number };
+  /** false: /metrics is left to a listener of its own (METRICS_PORT; serve `createMetricsApp` over `metrics`). */
+  serveMetrics?: boolean;
 }
 
 export interface Gateway {
@@ -70,6 +73,10 @@ export interface Gateway {
   readonly simulators: Map<string, Simulator>;
   /** The mirrors, when on. */
   readonly mirrors: Mirrors | undefined;
+  /** The process's metrics (every app a reload builds counts into them). */
+  readonly metrics: GatewayMetrics;
+  /** The inbound guards that count across requests (overload, failed auth, downloads), one per process. */
+  readonly guards: InboundGuards;
   /**
    * Reads the config folder again. A valid config serves new requests from now on (in-flight ones finish
    * on the old one) and forgets every vendor's 429 memory; an invalid one is refused with its problems and
@@ -98,6 +105,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   // Counters and vendor health survive reloads: each new app is bound to the same ones.
   const metrics = createMetrics();
   const health = new VendorHealthTracker();
+  // Made with the first config; a reload changes their limits, never what they count.
+  let guards: InboundGuards | undefined;
   let upstream: ReturnType<typeof createUpstream> | undefined;
   let mirrors: Mirrors | undefined;
   let mirrorRetry: NodeJS.Timeout | undefined;
@@ -157,7 +166,9 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     await mirrors?.reload(vendors);
     const cursors = createCursorCodec(secret, config.gateway.cursor.ttlSeconds);
-    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, inboundStore, clock, hints, metrics, health, ...(mirrors ? { mirrors } : {}), ...(opts.ready ? { ready: opts.ready } : {}) });
+    guards ??= createInboundGuards(config.gateway, { clock, logger: opts.logger });
+    guards.configure(config.gateway);
+    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, inboundStore, clock, hints, metrics, health, guards, ...(opts.serveMetrics === false ? { serveMetrics: false } : {}), ...(mirrors ? { mirrors } : {}), ...(opts.ready ? { ready: opts.ready } : {}) });
     return { app, config, vendors };
   };
 
@@ -205,6 +216,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     get mirrors() {
       return mirrors;
     },
+    metrics,
+    guards: guards!,
     async reload() {
       try {
         current = await assemble();

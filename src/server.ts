@@ -1,12 +1,12 @@
 /** The process entry point: env → gateway → serve, and a graceful drain on signals. The one file with side effects. */
-import { serve } from '@hono/node-server';
 import { watch } from 'node:fs';
-import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { simulators } from '../sim/index.js';
 import { parseFaults } from '../sim/kit.js';
 import { readEnv } from './env.js';
+import { createMetricsApp } from './app.js';
 import { buildGateway } from './gateway.js';
+import { gatewayServer, listen } from './inbound/listener.js';
 import { ConfigError } from './config/load.js';
 import { redisStore, type RedisStateStore } from './state/redis-store.js';
 
@@ -47,10 +47,18 @@ try {
     simulatorData: { seed: vars.SIM_SEED, count: vars.SIM_COUNT },
     simulatorFaults: parseFaults(vars.SIM_FAULTS),
     ...(vars.MIRRORS === 'on' ? { mirrors: { store: vars.MIRROR_STORE, dataDir: vars.DATA_DIR, leaseMs: vars.MIRROR_LEASE_MS } } : {}),
+    // With METRICS_PORT, /metrics is on its own listener only (ops keep it off the public port).
+    ...(vars.METRICS_PORT !== undefined ? { serveMetrics: false } : {}),
   });
-  const server = serve({ fetch: gateway.fetch, hostname: vars.HOST, port: vars.PORT }, (info) => {
-    logger.info({ host: vars.HOST, port: info.port, vendors: gateway.vendors.filter((v) => v.enabled).map((v) => v.name) }, 'switchboard listening');
-  }) as Server;
+  const metricsServer = vars.METRICS_PORT !== undefined ? gatewayServer(createMetricsApp({ metrics: gateway.metrics, logger, ready: () => !draining }).fetch, { logger }) : undefined;
+  if (metricsServer) {
+    const host = vars.METRICS_HOST ?? vars.HOST;
+    const { port } = await listen(metricsServer, vars.METRICS_PORT!, host);
+    logger.info({ host, port }, 'metrics listening');
+  }
+  const server = gatewayServer(gateway.fetch, { logger });
+  const { port } = await listen(server, vars.PORT, vars.HOST);
+  logger.info({ host: vars.HOST, port, vendors: gateway.vendors.filter((v) => v.enabled).map((v) => v.name) }, 'switchboard listening');
   const { drainDelayMs, graceMs } = gateway.config.gateway.shutdown;
 
   const stop = async (signal: string) => {
@@ -67,6 +75,8 @@ try {
       server.closeAllConnections();
     }
     clearInterval(idle);
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     await gateway.close();
     await store?.close();
     logger.info({}, 'stopped');

@@ -3,7 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cp, mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { Client, request } from 'undici';
 import { mkdtempSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/harness.js';
@@ -57,6 +57,69 @@ describe('server process', () => {
     const body = (await res.body.json()) as { partial: boolean; sources: { vendor: string; status: string }[] };
     expect(body.partial).toBe(false);
     expect(body.sources.find((s) => s.vendor === 'superagentes')?.status).toBe('ok');
+    expect(await exited).toBe(0);
+  });
+
+  it('on SIGTERM, answers finished during the drain say Connection: close, so no client reuses a socket that is about to close', async () => {
+    const { child, port } = start({ SIM_FAULTS: 'siteassist=slow:1000', DRAIN_DELAY_MS: '1500' });
+    const url = `http://127.0.0.1:${await port}`;
+    // One keep-alive connection each: the one a client would reuse, and one carrying a request across the signal.
+    const reused = new Client(url, { pipelining: 1 });
+    const crossing = new Client(url, { pipelining: 1 });
+    try {
+      const before = await reused.request({ path: '/healthz', method: 'GET' });
+      await before.body.text();
+      expect(before.headers.connection).toBe('keep-alive');
+      const inFlight = crossing.request({ path: '/conversations?limit=1&vendor=siteassist', method: 'GET' });
+      await new Promise((r) => setTimeout(r, 200));
+      const exited = exitCode(child);
+      child.kill('SIGTERM');
+      // Until the drain shows, answers may still say keep-alive; from then on every one says close.
+      let ready;
+      do {
+        ready = await reused.request({ path: '/readyz', method: 'GET' });
+        await ready.body.text();
+      } while (ready.statusCode === 200);
+      expect(ready.statusCode).toBe(503);
+      expect(ready.headers.connection).toBe('close');
+      // The next request goes out on a new connection and is served (the listener is open during the delay).
+      const next = await reused.request({ path: '/healthz', method: 'GET' });
+      await next.body.text();
+      expect(next.statusCode).toBe(200);
+      expect(next.headers.connection).toBe('close');
+      // A request that began before the signal is told too.
+      const crossed = await inFlight;
+      expect(crossed.statusCode).toBe(200);
+      await crossed.body.text();
+      expect(crossed.headers.connection).toBe('close');
+      expect(await exited).toBe(0);
+    } finally {
+      await Promise.all([reused.close(), crossing.close()]);
+    }
+  });
+
+  it('with METRICS_PORT, serves /metrics on a listener of its own and not on the main port', async () => {
+    const { child, port, output } = start({ METRICS_PORT: '0' });
+    const main = `http://127.0.0.1:${await port}`;
+    const metricsPort = Number(/"port":(\d+)[^\n]*"msg":"metrics listening"/.exec(output())?.[1]);
+    expect(metricsPort).toBeGreaterThan(0);
+    const metricsUrl = `http://127.0.0.1:${metricsPort}`;
+    const onMain = await request(`${main}/metrics`);
+    expect(onMain.statusCode).toBe(404);
+    expect(onMain.headers['content-type']).toBe('application/problem+json');
+    await onMain.body.text();
+    const scraped = await request(`${metricsUrl}/metrics`);
+    expect(scraped.statusCode).toBe(200);
+    expect(await scraped.body.text()).toMatch(/switchboard_http_requests_total\{route="unmatched",method="GET",status="404"\} 1\b/);
+    // The metrics listener serves nothing else, and the main port's contract no longer lists /metrics.
+    const other = await request(`${metricsUrl}/conversations`);
+    expect(other.statusCode).toBe(404);
+    await other.body.text();
+    const doc = (await (await request(`${main}/openapi.json`)).body.json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).not.toContain('/metrics');
+    expect(Object.keys(doc.paths)).toContain('/conversations');
+    const exited = exitCode(child);
+    child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
 

@@ -65,6 +65,31 @@ export const lazyReadSchema = z.strictObject({
 });
 export type LazyReadConfig = z.infer<typeof lazyReadSchema>;
 
+/**
+ * Failed authentication (a key presented but wrong, malformed or conflicting) is limited per remote
+ * address with a token bucket: `burst` failures at once, then `perMinute`. Over it, every request from
+ * that address to an authenticated route is refused with 429 before its key is checked (answering a right
+ * key while refusing wrong ones would let guessing go on at full speed). Successes never use the budget.
+ * Addresses are held in an LRU of `maxAddresses` (IPv6 by /64), in this process.
+ */
+export const authFailureSchema = z.strictObject({
+  /** false: no throttle (e.g. behind a proxy that hides callers' addresses and throttles itself). */
+  enabled: bool.default(true),
+  perMinute: count.default(10),
+  burst: count.default(20),
+  maxAddresses: count.default(10_000),
+});
+export type AuthFailureConfig = z.infer<typeof authFailureSchema>;
+
+/** Bounds on large static bodies, so callers that never read them can't pile up sockets and buffers. */
+export const downloadsSchema = z.strictObject({
+  /** Such bodies being written at once; beyond, 503 OVERLOADED with Retry-After. */
+  maxConcurrent: count.default(16),
+  /** A body not handed to the network within this long has its connection closed. */
+  writeTimeoutMs: count.default(30_000),
+});
+export type DownloadsConfig = z.infer<typeof downloadsSchema>;
+
 export const gatewaySchema = z.strictObject({
   limits: z
     .strictObject({
@@ -140,8 +165,10 @@ export const gatewaySchema = z.strictObject({
       maxUrlLength: count.default(10_240),
       /** Most query parameters in one request. */
       maxParams: count.default(30),
+      /** Throttle on failed authentication, per remote address (see authFailureSchema). */
+      authFailures: authFailureSchema.default(authFailureSchema.parse({})),
     })
-    .default({ authRequired: false, clients: [], rateLimit: { perMinute: 600, burst: 60, maxWaitMs: 0 }, maxUrlLength: 10_240, maxParams: 30 }),
+    .default({ authRequired: false, clients: [], rateLimit: { perMinute: 600, burst: 60, maxWaitMs: 0 }, maxUrlLength: 10_240, maxParams: 30, authFailures: authFailureSchema.parse({}) }),
   http: z
     .strictObject({
       /** Cache-Control on /conversations answers; with their ETag, `no-cache` lets clients revalidate cheaply. */
@@ -150,8 +177,15 @@ export const gatewaySchema = z.strictObject({
       maxConcurrent: count.default(16),
       /** Requests waiting for a turn; beyond, 503 OVERLOADED with Retry-After. */
       maxQueued: z.coerce.number().int().min(0).default(1000),
+      /**
+       * Longest wait in that queue before 503 OVERLOADED (default: `upstream.timeoutMs`, so a request
+       * never waits for a turn longer than its vendors may take to answer).
+       */
+      maxQueueWaitMs: count.optional(),
+      /** Large static bodies (the /docs script, 3.5 MB): bounds on callers that read them slowly. */
+      downloads: downloadsSchema.default(downloadsSchema.parse({})),
     })
-    .default({ cacheControl: 'private, no-cache', maxConcurrent: 16, maxQueued: 1000 }),
+    .default({ cacheControl: 'private, no-cache', maxConcurrent: 16, maxQueued: 1000, downloads: downloadsSchema.parse({}) }),
   shutdown: z
     .strictObject({
       /** After SIGTERM/SIGINT, /readyz says 503 but new requests are still served this long (load balancers notice). */

@@ -6,6 +6,9 @@
  * Not hono/bearer-auth: it reads one header, answers a malformed token with 400 and a plain-text body,
  * stops at the first matching token, and knows nothing of scopes or per-client vendors.
  *
+ * Wrong keys are throttled per remote address (auth-failures.ts): past its budget an address gets 429
+ * before its key is even looked at.
+ *
  * With no clients configured auth is off (the demo default) and this middleware passes everything;
  * `checkAuthConfig` refuses that when `authRequired` is set.
  */
@@ -15,6 +18,10 @@ import type { ApiClient, AppEnv } from '../app-env.js';
 import type { GatewayConfig } from '../config/gateway-schema.js';
 import { ConfigError, type ConfigProblem } from '../config/load.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { Logger } from '../app.js';
+import type { Clock } from '../state/clock.js';
+import type { AuthFailureThrottle } from './auth-failures.js';
+import { remoteAddress } from './rate-limit.js';
 import { rejection } from './reject.js';
 import { forbiddenVendors, requestedVendors, vendorRefusal } from './vendors.js';
 
@@ -99,6 +106,8 @@ export function findClient(known: readonly KnownKey[], key: string): ClientConfi
 export interface ClientAuthOptions {
   /** The scope a client needs for the routes this guards (default `conversations:read`). */
   scope?: string;
+  /** Throttles failed authentication per remote address (none: unthrottled). */
+  failures?: { throttle: AuthFailureThrottle; clock: Clock; logger: Logger };
 }
 
 /**
@@ -110,14 +119,29 @@ export function clientAuth(inbound: InboundConfig, opts: ClientAuthOptions = {})
   const scope = opts.scope ?? READ_CONVERSATIONS;
   if (authIsOff(inbound)) return async (_c, next) => next();
   const known: KnownKey[] = inbound.clients.map((client) => ({ digest: Buffer.from(client.keySha256, 'hex'), client }));
+  const failures = opts.failures;
   return async (c, next) => {
+    const address = failures ? remoteAddress(c) : '';
+    const waitMs = failures?.throttle.blockedFor(address, failures.clock.now()) ?? 0;
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      return rejection(c, new GatewayError('RATE_LIMITED', `too many failed authentication attempts from this address; retry in ${seconds} s`, { retryAfter: seconds }), {});
+    }
+    // A key that was sent and is wrong counts against the address; no key at all guesses nothing.
+    const failed = () => {
+      if (failures?.throttle.failed(address, failures.clock.now())) {
+        failures.logger.warn({ requestId: c.get('requestId'), address }, 'too many failed authentication attempts: this address is refused for a while');
+      }
+    };
     const presented = presentedKey(c.req.header('authorization'), c.req.header('x-api-key'));
     if (!presented.ok) {
+      if (presented.reason !== 'missing') failed();
       const challenge = presented.reason === 'missing' ? CHALLENGE : `${CHALLENGE}, error="invalid_request"`;
       return rejection(c, new GatewayError('UNAUTHORIZED', presented.detail), { 'www-authenticate': challenge });
     }
     const found = findClient(known, presented.key);
     if (!found) {
+      failed();
       return rejection(c, new GatewayError('UNAUTHORIZED', 'the API key is not valid'), { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` });
     }
     const client: ApiClient = found.vendors ? { id: found.id, vendors: found.vendors } : { id: found.id };

@@ -11,6 +11,7 @@ import type { GatewayMetrics } from './metrics.js';
 /** Methods Node's parser accepts are many; anything outside these is counted as `other`. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
+/** A guard may name the route itself (`c.set('route', …)`): a 405 on a known path, `unmatched` for a non-canonical one. */
 export function httpMetrics(metrics: Pick<GatewayMetrics, 'observeRequest'>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
@@ -20,7 +21,7 @@ export function httpMetrics(metrics: Pick<GatewayMetrics, 'observeRequest'>): Mi
       status = c.res.status;
     } finally {
       const method = METHODS.has(c.req.method) ? c.req.method : 'other';
-      metrics.observeRequest({ route: routeLabel(c), method, status }, (performance.now() - started) / 1000);
+      metrics.observeRequest({ route: c.get('route') ?? routeLabel(c), method, status }, (performance.now() - started) / 1000);
     }
   };
 }

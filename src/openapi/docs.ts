@@ -2,11 +2,18 @@
  * GET /docs: the interactive API reference (Scalar), served entirely from this process so it works with
  * no network: the page's script is the installed @scalar/api-reference browser bundle, and no default
  * fonts are loaded (they come from Scalar's font CDN).
+ *
+ * The script is 3.5 MB. It is read once per process into one buffer that every response writes as is
+ * (no copy per caller), and the callers it is written to at once are bounded (DownloadSlots): callers
+ * that never read can't pile up copies or sockets.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Env, Hono } from 'hono';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { DownloadSlots } from '../inbound/downloads.js';
+import { nodeBindings } from '../inbound/node.js';
 import { OPENAPI_PATH } from './document.js';
 
 export const DOCS_PATH = '/docs';
@@ -14,8 +21,19 @@ export const DOCS_SCRIPT_PATH = '/docs/assets/standalone.js';
 
 const require = createRequire(import.meta.url);
 
-export function serveDocs<E extends Env>(app: Hono<E>): void {
-  let script: Promise<Buffer> | undefined;
+// A file's buffer owns a plain ArrayBuffer (never a shared one), whatever the type says.
+let script: Promise<Buffer<ArrayBuffer>> | undefined;
+
+/** The script's bytes: read on first use (most processes never serve it), then the same buffer for good. */
+export function docsScript(): Promise<Buffer<ArrayBuffer>> {
+  script ??= (readFile(require.resolve('@scalar/api-reference/browser/standalone.js')) as Promise<Buffer<ArrayBuffer>>).catch((e: unknown) => {
+    script = undefined;
+    throw e;
+  });
+  return script;
+}
+
+export function serveDocs<E extends Env>(app: Hono<E>, downloads?: DownloadSlots): void {
   app.get(
     DOCS_PATH,
     Scalar({
@@ -31,8 +49,11 @@ export function serveDocs<E extends Env>(app: Hono<E>): void {
     }),
   );
   app.get(DOCS_SCRIPT_PATH, async (c) => {
-    // Read once, on first use (3.5 MB that most processes never serve).
-    const body = await (script ??= readFile(require.resolve('@scalar/api-reference/browser/standalone.js')));
-    return c.body(new Uint8Array(body), 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' });
+    const body = await docsScript();
+    if (downloads && !downloads.take(nodeBindings(c).outgoing)) {
+      throw new GatewayError('OVERLOADED', `the reference script is being sent to ${downloads.max} callers already; try again shortly`, { retryAfter: 1 });
+    }
+    // The shared buffer itself: the response writes it to the socket without copying.
+    return c.body(body, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' });
   });
 }

@@ -47,6 +47,7 @@ const EXAMPLE_DETAIL: Record<ErrorCode, string> = {
   UNAUTHORIZED: 'no API key: send Authorization: Bearer <key> or x-api-key',
   FORBIDDEN: 'this key lacks the conversations:read scope',
   NOT_FOUND: 'no route for GET /nope',
+  METHOD_NOT_ALLOWED: 'POST /conversations: this route serves GET and HEAD only',
   RATE_LIMITED: 'over the request budget; retry after Retry-After seconds',
   UPSTREAM_AUTH_FAILED: 'every vendor failed: acme UPSTREAM_AUTH_FAILED (credentials refused)',
   UPSTREAM_REJECTED: 'every vendor failed: acme UPSTREAM_REJECTED (vendor rejected the request)',

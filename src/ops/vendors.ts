@@ -1,10 +1,10 @@
 /**
  * GET /vendors: each configured vendor, what its config lets the gateway do (which filters are pushed
  * down, checked locally or unsupported, which orders, which paging) and its live state (breaker, 429
- * memory, last success and error).
+ * memory, last success and error). A client restricted to some vendors sees only those.
  */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app-env.js';
+import type { ApiClient, AppEnv } from '../app-env.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
 import type { Clock } from '../state/clock.js';
@@ -55,17 +55,27 @@ const route = createRoute({
   summary: 'Configured vendors, their capabilities and live state',
   security: API_KEY_SECURITY,
   responses: {
-    200: { description: 'Every configured vendor.', headers: REQUEST_ID_HEADERS, content: { 'application/json': { schema: VendorListSchema } } },
+    200: { description: 'Every configured vendor (for a client restricted to some vendors: those).', headers: REQUEST_ID_HEADERS, content: { 'application/json': { schema: VendorListSchema } } },
     ...problemResponses(['INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', 'INTERNAL_ERROR']),
   },
 });
+
+/**
+ * The vendors a caller may see here: a client restricted to some vendors sees only those (their origins,
+ * states and last errors are its business; the others' are not). No client (auth off) or an unrestricted
+ * one: every configured vendor.
+ */
+export function visibleVendors(vendors: readonly CompiledVendor[], client: ApiClient | undefined): readonly CompiledVendor[] {
+  const mine = client?.vendors;
+  return mine ? vendors.filter((v) => mine.includes(v.name)) : vendors;
+}
 
 export function vendorRoutes(deps: VendorsDeps) {
   return new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
     const now = deps.clock.now();
     const mirrors = deps.mirrors ? await deps.mirrors.status() : new Map();
     const data = await Promise.all(
-      deps.vendors.map(async (v): Promise<z.infer<typeof VendorListSchema>['data'][number]> => {
+      visibleVendors(deps.vendors, c.get('client')).map(async (v): Promise<z.infer<typeof VendorListSchema>['data'][number]> => {
         const breaker = await deps.store.breaker(breakerKey(v.name, v.origin));
         // Shown as the guard will honour it: never past the cap from now.
         const stored = await deps.store.blockedUntil(blockKey(v));

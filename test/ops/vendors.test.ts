@@ -62,15 +62,38 @@ describe('GET /vendors', () => {
 
 describe('GET /vendors with clients configured', () => {
   const key = newKey();
+  const narrow = newKey();
   let g: Harness;
   beforeAll(async () => {
-    g = await startHarness({ gatewayYaml: `inbound:\n  clients:\n    - id: ops\n      keySha256: ${key.sha256}\n` });
+    g = await startHarness({
+      gatewayYaml: `inbound:\n  clients:\n    - id: ops\n      keySha256: ${key.sha256}\n    - id: narrow\n      keySha256: ${narrow.sha256}\n      vendors: [siteassist]\nupstream:\n  breaker: { failureThreshold: 1, cooldownMs: 60000 }\n`,
+    });
   });
   afterAll(async () => g?.close());
 
   it('answers only authenticated clients', async () => {
     expect((await g.get('/vendors')).status).toBe(401);
     expect((await g.get('/vendors', bearer(key))).status).toBe(200);
+  });
+
+  it("a restricted client sees only its own vendors in /vendors, not the others' origins, states and last errors", async () => {
+    // Give another vendor an open breaker and a last error the restricted client must not learn of.
+    g.sims.get('uncodie')!.fault = { kind: 'internal' };
+    await g.get('/conversations?limit=1&vendor=uncodie', bearer(key));
+    g.sims.get('uncodie')!.fault = null;
+    const wide = await g.get('/vendors', bearer(key));
+    expect(wide.body.data.map((v: { name: string }) => v.name).sort()).toEqual(['siteassist', 'superagentes', 'uncodie']);
+    expect(wide.body.data.find((v: { name: string }) => v.name === 'uncodie').state.lastError).toMatchObject({ code: 'UPSTREAM_ERROR' });
+
+    const res = await g.get('/vendors', bearer(narrow));
+    expect(res.status).toBe(200);
+    expect(res.body.data.map((v: { name: string }) => v.name)).toEqual(['siteassist']);
+    const text = JSON.stringify(res.body);
+    for (const other of ['uncodie', 'superagentes']) expect(text).not.toContain(other);
+    for (const sim of [g.sims.get('uncodie')!, g.sims.get('superagentes')!]) expect(text).not.toContain(new URL(sim.url).host);
+    const spec = specValidator((await g.get('/openapi.json')).body as OpenApiDocument);
+    expect(spec.check('/vendors', 'get', 200, 'application/json', res.body)).toEqual([]);
+    g.resetState();
   });
 });
 
