@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { compileVendors } from '../../src/config/compile.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { interpolate } from '../../src/config/interpolate.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { ROOT } from '../helpers/harness.js';
 
 const dirs: string[] = [];
@@ -47,7 +48,7 @@ describe('interpolate', () => {
 
 describe('loadConfig', () => {
   it('loads the shipped config and compiles every vendor', async () => {
-    const env = { UNCODIE_BASE_URL: 'http://127.0.0.1:1', SUPERAGENTES_BASE_URL: 'http://127.0.0.1:2', SITEASSIST_BASE_URL: 'http://127.0.0.1:3' };
+    const env = { UNCODIE_BASE_URL: 'http://127.0.0.1:1', SUPERAGENTES_BASE_URL: 'http://127.0.0.1:2', SITEASSIST_BASE_URL: 'http://127.0.0.1:3', ...DEMO_CREDENTIALS };
     const cfg = await loadConfig(join(ROOT, 'config'), env);
     expect(cfg.vendors.map((v) => v.name)).toEqual(['siteassist', 'superagentes', 'uncodie']);
     expect(cfg.gateway.upstream.timeoutMs).toBe(5000);
@@ -114,7 +115,7 @@ describe('loadConfig', () => {
 
   it('rejects a field map whose target is not a unified value', async () => {
     const text = (await siteassist()).replace('map: { "true": human, "false": ai }', 'map: { "true": person, "false": ai }');
-    const cfg = await loadConfig(await configDir({ siteassist: text }), { SITEASSIST_BASE_URL: 'http://127.0.0.1:1' });
+    const cfg = await loadConfig(await configDir({ siteassist: text }), { SITEASSIST_BASE_URL: 'http://127.0.0.1:1', SITEASSIST_TOKEN: 't' });
     expect(() => compileVendors(cfg)).toThrowError(/handledBy\.map\.true.*"person"/s);
   });
 

@@ -14,6 +14,7 @@ import { credentialsOf } from '../../sim/kit.js';
 import { memoryStore } from '../../src/state/store.js';
 import { createUpstream, UpstreamError, type Upstream } from '../../src/upstream/index.js';
 import { createTransport } from '../../src/upstream/client.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { ROOT } from '../helpers/harness.js';
 import { ManualClock } from '../helpers/clock.js';
 
@@ -23,7 +24,7 @@ let gateway: GatewayConfig;
 let transport: Upstream;
 beforeAll(async () => {
   sim = await startSimulator(siteassistSimulator.behaviour({ bearer: 'demo-siteassist-token', query: {} }), { data: siteassistSimulator.demoData(1, 30) });
-  const cfg = await loadConfig(join(ROOT, 'config'), { SITEASSIST_BASE_URL: sim.url, UNCODIE_BASE_URL: sim.url, SUPERAGENTES_BASE_URL: sim.url });
+  const cfg = await loadConfig(join(ROOT, 'config'), { SITEASSIST_BASE_URL: sim.url, UNCODIE_BASE_URL: sim.url, SUPERAGENTES_BASE_URL: sim.url, ...DEMO_CREDENTIALS });
   base = cfg.vendors.find((v) => v.name === 'siteassist')!;
   gateway = cfg.gateway;
   expect(credentialsOf(base).bearer).toBe('demo-siteassist-token');
