@@ -84,7 +84,7 @@ export async function probeCommand(args: readonly string[], ctx: CliContext): Pr
     }
     let compiled: CompiledVendor;
     try {
-      compiled = compileToolingConfig(config, { simulators: simulatorsOn }).vendors.find((x) => x.name === name)!;
+      compiled = compileToolingConfig(config, { simulators: simulatorsOn ? 'on' : 'off' }).vendors.find((x) => x.name === name)!;
     } catch (e) {
       return printConfigError(e, dir, ctx);
     }

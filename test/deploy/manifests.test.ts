@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadToolingConfig } from '../../src/cli/tooling-config.js';
 import { ENV_REFERENCE_SOURCE, interpolateString } from '../../src/config/interpolate.js';
 import { loadConfig } from '../../src/config/load.js';
+import { simulatorMode } from '../../src/config/simulators.js';
 import { readEnv } from '../../src/env.js';
 import { ROOT } from '../helpers/harness.js';
 
@@ -342,7 +343,7 @@ describe('deploy/k8s', () => {
     for (const p of paths) expect(await readFile(join(dir, p), 'utf8'), p).toBe(configText.get(p));
 
     // What `switchboard check` does: SIMULATORS=off, so every vendor needs its base URL from the pod env.
-    await expect(loadToolingConfig(dir, podEnv(), { simulators: vars.SIMULATORS !== 'off' })).resolves.toBeDefined();
+    await expect(loadToolingConfig(dir, podEnv(), { simulators: simulatorMode(vars) })).resolves.toBeDefined();
   });
 
   it('probes /readyz and /healthz, and Prometheus scrapes /metrics, on the port the gateway listens on', () => {
@@ -423,7 +424,7 @@ describe('deploy/docker-compose.yml and nginx.conf', () => {
     expect(url.hostname).toBe('redis');
     expect(Number(url.port || 6379)).toBe(6379); // the redis image's port; the service publishes none
     // The image bakes config/ in (COPY config); SIMULATORS defaults to auto here.
-    await expect(loadToolingConfig(join(ROOT, 'config'), env, { simulators: vars.SIMULATORS !== 'off' })).resolves.toBeDefined();
+    await expect(loadToolingConfig(join(ROOT, 'config'), env, { simulators: simulatorMode(vars) })).resolves.toBeDefined();
   });
 
   it('the replicas share the postgres service as MIRROR_STORE, with the role, password and database it creates, once it is healthy', () => {
