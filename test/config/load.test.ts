@@ -119,6 +119,20 @@ describe('loadConfig', () => {
     expect(() => compileVendors(cfg)).toThrowError(/handledBy\.map\.true.*"person"/s);
   });
 
+  it('takes inbound.clients from API_CLIENTS, a YAML list from a secret, and names what is wrong in it', async () => {
+    const hash = 'ab'.repeat(32);
+    const cfg = await loadConfig(join(ROOT, 'config'), { API_CLIENTS: `[{id: billing, keySha256: "${hash}", vendors: [siteassist]}]` });
+    expect(cfg.gateway.inbound.clients).toEqual([{ id: 'billing', keySha256: hash, scopes: ['conversations:read'], vendors: ['siteassist'] }]);
+    expect((await loadConfig(join(ROOT, 'config'), {})).gateway.inbound.clients).toEqual([]);
+    const line = (await readFile(join(ROOT, 'config/gateway.yaml'), 'utf8')).split('\n').findIndex((l) => l.startsWith('  clients:')) + 1;
+    expect(await problemsOf(loadConfig(join(ROOT, 'config'), { API_CLIENTS: 'billing=abc' }))).toEqual([
+      { file: 'gateway.yaml', line, path: 'inbound.clients', message: expect.stringMatching(/^a list of clients, or a \$\{VAR\} holding one as YAML/) },
+    ]);
+    expect(await problemsOf(loadConfig(join(ROOT, 'config'), { API_CLIENTS: `[{id: "no spaces", keySha256: "${hash}"}]` }))).toEqual([
+      expect.objectContaining({ file: 'gateway.yaml', line, path: 'inbound.clients.0.id' }),
+    ]);
+  });
+
   it('refuses an empty base URL when no simulator will serve it', async () => {
     const cfg = await loadConfig(await configDir({ siteassist: await siteassist() }), {});
     expect(() => compileVendors(cfg)).toThrowError(/baseUrl: is empty/);
