@@ -22,6 +22,9 @@ RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
+# HOST: the gateway alone defaults to loopback (its demo runs with auth off); a container must listen on its
+# own interface to be reached. NODE_ENV=production: never an embedded simulator (every vendor needs its
+# *_BASE_URL and credentials).
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 CONFIG_DIR=/app/config
 # The SQLite mirror (MIRROR_STORE=sqlite, the default) is DATA_DIR/mirror.sqlite.
 ENV DATA_DIR=/app/data

@@ -13,11 +13,15 @@ import { startSimulator, type SimRequest, type SimResponse, type Simulator, type
 import type { CanonicalConversation } from '../sim/canonical.js';
 import type { FloorUpstream } from './floor.js';
 
-/** Credentials as the shipped configs default them: both sides of every call read the same values. */
+/**
+ * Credentials as the shipped configs default them: both sides of every call read the same values. Set
+ * explicitly: to a gateway the simulators here are real vendors, which never get a default credential.
+ */
 export const VENDOR_ENV: Record<string, string> = {
   SUPERAGENTES_TOKEN: 'demo-superagentes-token',
   SITEASSIST_TOKEN: 'demo-siteassist-token',
   UNCODIE_API_KEY: '',
+  UNCODIE_SITE_ID: '9be0a6a2-5567-41bf-ad06-cb4014f0faf2',
 };
 
 export interface VendorCounters {

@@ -1,8 +1,15 @@
 /** The process environment, parsed once. The only module that reads process.env. */
 import { z } from 'zod';
 
+/**
+ * Values people paste from examples instead of a secret: refused, so an example applied as is fails at
+ * start instead of signing every cursor with a key anyone can read.
+ */
+const PLACEHOLDER = /replace[-_ ]?(with|me)|change[-_ ]?(me|this|it)|placeholder|your[-_ ]?(own[-_ ]?)?(secret|key)|example|dummy|not[-_ ]?a[-_ ]?secret|^<.*>$|\$\{|^(?<same>.)\k<same>*$/i;
+
 const envSchema = z.object({
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback unless told: the demo runs with auth off. The container images set 0.0.0.0 themselves. */
+  HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** When set, /metrics is served on this port (its own listener) and not on PORT. Empty: unset. */
   METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
@@ -12,7 +19,11 @@ const envSchema = z.object({
   /** Reload the config when a file in CONFIG_DIR changes (SIGHUP always reloads). */
   CONFIG_WATCH: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** HMAC key for cursors; random per process when unset (cursors then die with the process). Required with Redis. */
-  CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  CURSOR_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .refine((v) => !PLACEHOLDER.test(v), 'is a placeholder from an example: use a random one, e.g. `openssl rand -base64 32`')
+    .optional(),
   /** Where limits, 429 memory and breakers live: `memory` (this process) or a `redis://` URL shared by replicas. */
   STATE_STORE: z
     .string()
@@ -36,14 +47,22 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** json (one line per event, for machines) or pretty (for a person at a terminal). */
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
-  /** auto: start an embedded simulator for each vendor whose base URL is unset; off: never. */
-  SIMULATORS: z.enum(['auto', 'off']).default('auto'),
+  /**
+   * auto: embedded simulators for the vendors without a base URL, only while no vendor has one (the demo);
+   * on: also beside real vendors; off: never (nor with NODE_ENV=production). See src/config/simulators.ts.
+   */
+  SIMULATORS: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** production never starts an embedded simulator. */
+  NODE_ENV: z.string().optional(),
   /** Seed and size of the simulators' demo data. */
   SIM_SEED: z.coerce.number().int().default(42),
   SIM_COUNT: z.coerce.number().int().min(0).max(100_000).default(300),
   /** Faults for embedded simulators, e.g. `globex=rateLimit:30,initech=slow:800` (see sim/kit.ts). */
   SIM_FAULTS: z.string().default(''),
 }).superRefine((env, ctx) => {
+  if (env.SIMULATORS === 'on' && env.NODE_ENV === 'production') {
+    ctx.addIssue({ code: 'custom', path: ['SIMULATORS'], message: 'is on, but NODE_ENV is production, which never serves demo data: unset one of them' });
+  }
   // A shared store means replicas: a random key per replica would make every cursor fail on the others.
   if (env.STATE_STORE !== 'memory' && env.CURSOR_SECRET === undefined) {
     ctx.addIssue({ code: 'custom', path: ['CURSOR_SECRET'], message: 'required when STATE_STORE is Redis: every replica must sign cursors with the same key' });

@@ -11,6 +11,7 @@ import { checkAuthConfig } from './inbound/auth.js';
 import { compileVendors } from './config/compile.js';
 import { ConfigError, formatProblem, loadConfig, type ConfigProblem, type LoadedConfig } from './config/load.js';
 import type { Env } from './config/interpolate.js';
+import { chooseSimulated } from './config/simulators.js';
 import type { VendorConfig } from './config/vendor-schema.js';
 import type { CompiledVendor } from './dialect/vendor.js';
 import { createCursorCodec } from './merge/cursor.js';
@@ -34,8 +35,13 @@ export interface GatewayOptions {
   env: Env;
   logger: Logger;
   cursorSecret?: string;
-  /** Simulators by name, started for vendors whose baseUrl is empty. Omit to never start one. */
+  /** Simulators by name, started for vendors whose baseUrl is empty (see src/config/simulators.ts). Omit to never start one. */
   simulators?: Readonly<Record<string, SimulatorModule>>;
+  /**
+   * `auto` (default): simulators only while no enabled vendor has a base URL; `on`: also beside real vendors.
+   * Either way a vendor without a base URL that no simulator serves is a ConfigError.
+   */
+  simulatorMode?: 'auto' | 'on';
   simulatorData?: { seed: number; count: number };
   /** Faults to start embedded simulators with, by vendor name. */
   simulatorFaults?: Readonly<Record<string, Fault>>;
@@ -123,17 +129,22 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     if (opts.extraVendors) config.vendors.push(...structuredClone(opts.extraVendors));
     // Before anything starts: AUTH_REQUIRED without clients, duplicate keys, unknown vendors are fatal.
     checkAuthConfig(config.gateway.inbound, config.vendors.map((v) => v.name));
-    for (const v of config.vendors) {
-      if (v.baseUrl !== '' || !v.simulator || !v.enabled) continue;
+    // Which vendors simulators serve is decided before any starts: demo data never mixes into real answers unasked.
+    const choice = chooseSimulated(config, opts.simulators ? (opts.simulatorMode ?? 'auto') : 'off', Object.keys(opts.simulators ?? {}));
+    if (choice.problems.length > 0) throw new ConfigError(choice.problems);
+    for (const v of choice.simulated) {
       let sim = simulators.get(v.name);
-      const mod = opts.simulators?.[v.simulator];
-      if (!sim && mod) {
+      const mod = opts.simulators![v.simulator!]!;
+      if (!sim) {
         const fault = opts.simulatorFaults?.[v.name] ?? null;
         sim = await startSimulator(mod.behaviour(credentialsOf(v)), { data: mod.demoData(data.seed + simulators.size, data.count), fault });
         simulators.set(v.name, sim);
         opts.logger.info({ vendor: v.name, url: sim.url, conversations: data.count, ...(fault ? { fault } : {}) }, 'started embedded simulator');
       }
-      if (sim) v.baseUrl = sim.url;
+      if (choice.real.length > 0) {
+        opts.logger.warn({ vendor: v.name, realVendors: choice.real }, `SIMULATORS=on: ${v.name} is an embedded simulator, and its demo conversations are merged into answers with real vendors`);
+      }
+      v.baseUrl = sim.url;
     }
     // Disabled vendors without a URL are fine: they are never called.
     for (const v of config.vendors) if (!v.enabled && v.baseUrl === '') v.baseUrl = 'http://disabled.invalid';

@@ -1,5 +1,4 @@
 /** The process entry point: env → gateway → serve, and a graceful drain on signals. The one file with side effects. */
-import { watch } from 'node:fs';
 import { pino } from 'pino';
 import { simulators } from '../sim/index.js';
 import { parseFaults } from '../sim/kit.js';
@@ -8,6 +7,8 @@ import { createMetricsApp } from './app.js';
 import { buildGateway } from './gateway.js';
 import { gatewayServer, listen } from './inbound/listener.js';
 import { ConfigError } from './config/load.js';
+import { simulatorMode } from './config/simulators.js';
+import { watchConfig } from './config/watch.js';
 import { redisStore, type RedisStateStore } from './state/redis-store.js';
 
 const { vars, all } = (() => {
@@ -43,7 +44,7 @@ try {
     ready: () => !draining,
     ...(store ? { store } : {}),
     ...(vars.CURSOR_SECRET ? { cursorSecret: vars.CURSOR_SECRET } : {}),
-    ...(vars.SIMULATORS === 'auto' ? { simulators } : {}),
+    ...simulatorOptions(),
     simulatorData: { seed: vars.SIM_SEED, count: vars.SIM_COUNT },
     simulatorFaults: parseFaults(vars.SIM_FAULTS),
     ...(vars.MIRRORS === 'on' ? { mirrors: { store: vars.MIRROR_STORE, dataDir: vars.DATA_DIR, leaseMs: vars.MIRROR_LEASE_MS } } : {}),
@@ -93,12 +94,7 @@ try {
   };
   process.on('SIGHUP', () => reload('SIGHUP'));
   if (vars.CONFIG_WATCH) {
-    let timer: NodeJS.Timeout | undefined;
-    // Editors write a file in several steps: wait for the burst to settle before reading.
-    watch(vars.CONFIG_DIR, { recursive: true }, () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => reload('config changed'), 250);
-    }).unref();
+    watchConfig(vars.CONFIG_DIR, () => reload('config changed'), { onError: (e) => logger.error({ err: e }, 'config watch failed') });
   }
 } catch (e) {
   if (e instanceof ConfigError) {
@@ -109,4 +105,11 @@ try {
     console.error(e instanceof Error ? e.message : String(e));
   }
   process.exitCode = 1;
+}
+
+/** Embedded simulators as the environment asks (src/config/simulators.ts decides which vendors they serve). */
+function simulatorOptions(): { simulators?: typeof simulators; simulatorMode?: 'auto' | 'on' } {
+  const mode = simulatorMode(vars);
+  if (mode === 'off') return {};
+  return { simulators, simulatorMode: mode };
 }

@@ -1,7 +1,7 @@
 /** The process as a new user runs it: env in, embedded simulators, real port, clean exit on SIGTERM. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { cp, mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdtemp, mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, request } from 'undici';
 import { mkdtempSync } from 'node:fs';
@@ -13,10 +13,12 @@ import { listening } from './helpers/listening.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'sb-server-data-'));
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-function start(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; port: Promise<number>; output: () => string } {
+/** `undefined` in `env` leaves that variable unset. */
+function start(env: Record<string, string | undefined>): { child: ChildProcessWithoutNullStreams; port: Promise<number>; output: () => string } {
+  const all: Record<string, string | undefined> = { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...env };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...env },
+    env: Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined)),
   });
   const { port, output } = listening(child);
   return { child, port, output };
@@ -25,9 +27,13 @@ function start(env: Record<string, string>): { child: ChildProcessWithoutNullStr
 const exitCode = (child: ChildProcessWithoutNullStreams) => new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 
 describe('server process', () => {
-  it('serves merged demo data from the three embedded simulators and exits 0 on SIGTERM', async () => {
-    const { child, port, output } = start({ CURSOR_SECRET: 'a-test-secret-of-some-length' });
+  it('npm start without config binds loopback (HOST defaults to 127.0.0.1), serves merged demo data from the three embedded simulators and exits 0 on SIGTERM', async () => {
+    const { child, port, output } = start({ CURSOR_SECRET: 'a-test-secret-of-some-length', HOST: undefined });
     const p = await port;
+    // The demo runs with auth off: it listens where only this machine reaches it.
+    expect(output()).toMatch(/"host":"127\.0\.0\.1".*switchboard listening/);
+    const outside = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
+    if (outside) await expect(request(`http://${outside.address}:${p}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
     const res = await request(`http://127.0.0.1:${p}/conversations?limit=50`);
     expect(res.statusCode).toBe(200);
     const body = (await res.body.json()) as { data: { vendor: string }[]; total: number; sources: { status: string }[] };
@@ -124,7 +130,7 @@ describe('server process', () => {
   });
 
   it.each([
-    ['a file change (CONFIG_WATCH=true)', { CONFIG_WATCH: 'true' }],
+    ['a file replaced by rename, as editors save (CONFIG_WATCH=true)', { CONFIG_WATCH: 'true' }],
     ['SIGHUP', {}],
   ] as const)('reloads its config on %s', async (_how, env) => {
     const dir = await mkdtemp(join(tmpdir(), 'sb-reload-'));
@@ -142,7 +148,9 @@ describe('server process', () => {
       };
       expect(await vendors()).toEqual(['siteassist', 'superagentes', 'uncodie']);
       const file = join(dir, 'vendors', 'uncodie.yaml');
-      await writeFile(file, (await readFile(file, 'utf8')).replace(/^name: uncodie$/m, 'name: uncodie\nenabled: false'));
+      // Written beside it and renamed over it: the file watched at start is gone (the watch must follow the name).
+      await writeFile(`${file}.tmp`, (await readFile(file, 'utf8')).replace(/^name: uncodie$/m, 'name: uncodie\nenabled: false'));
+      await rename(`${file}.tmp`, file);
       if (!('CONFIG_WATCH' in env)) {
         // Not watching: nothing changes until the signal.
         await new Promise((r) => setTimeout(r, 600));
@@ -156,6 +164,14 @@ describe('server process', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('NODE_ENV=production never starts an embedded simulator: without base URLs it refuses to start, naming each variable', async () => {
+    const { child, port, output } = start({ NODE_ENV: 'production' });
+    port.catch(() => undefined);
+    expect(await exitCode(child)).toBe(1);
+    for (const v of ['SITEASSIST_BASE_URL', 'SUPERAGENTES_BASE_URL', 'UNCODIE_BASE_URL']) expect(output()).toMatch(new RegExp(`baseUrl: is empty: set ${v}, or set enabled: false; embedded simulators are off`));
+    expect(output()).not.toMatch(/started embedded simulator/);
   });
 
   it('refuses to start without clients when AUTH_REQUIRED=true', async () => {

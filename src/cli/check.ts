@@ -1,6 +1,7 @@
 /** `switchboard config check [dir]`: everything the gateway checks at start, without starting it. */
 import { join } from 'node:path';
 import { ConfigError, formatProblem } from '../config/load.js';
+import { simulatorMode } from '../config/simulators.js';
 import { parseCommand, UsageError, type CliContext, type ExitCode } from './context.js';
 import { loadToolingConfig } from './tooling-config.js';
 
@@ -10,8 +11,10 @@ Loads gateway.yaml and vendors/*.yaml from dir (default: CONFIG_DIR or ./config)
 start: YAML syntax, \${VAR} references, the schema of each file, each vendor's dialect, and the inbound
 clients. Prints each problem as file:line: path: message, or "ok: N vendors (names)".
 
-A vendor whose baseUrl is empty is fine when it is disabled, or when it names an embedded simulator and
-SIMULATORS is not off (that is what the gateway would call); otherwise it is a problem.
+A vendor whose baseUrl is empty is fine when it is disabled, or when an embedded simulator would serve it:
+it names one, and either no enabled vendor has a base URL (SIMULATORS=auto) or SIMULATORS=on; never with
+SIMULATORS=off or NODE_ENV=production. A vendor with a base URL must have its credentials set: a default
+meant for the simulator (\${X_TOKEN:-demo-…}, or an empty X_TOKEN) is a problem naming the variable.
 
 Options:
   -h, --help  this help
@@ -26,7 +29,7 @@ export async function configCommand(args: readonly string[], ctx: CliContext): P
   if (values.help) return (ctx.out(CONFIG_HELP), 0);
   const dir = positionals[0] ?? ctx.vars.CONFIG_DIR;
   try {
-    const { vendors } = await loadToolingConfig(dir, ctx.env, { simulators: ctx.vars.SIMULATORS !== 'off' });
+    const { vendors } = await loadToolingConfig(dir, ctx.env, { simulators: simulatorMode(ctx.vars) });
     const names = vendors.map((v) => (v.enabled ? v.name : `${v.name} (disabled)`));
     ctx.out(`ok: ${vendors.length} vendor${vendors.length === 1 ? '' : 's'} (${names.join(', ')})`);
     return 0;

@@ -4,6 +4,7 @@
  * each vendor would get.
  */
 import { explainVendorPlan, type ExplainedPlan } from '../conversations/list.js';
+import { simulatorMode } from '../config/simulators.js';
 import { firstPageSize, lazyWant } from '../sources/index.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { Query } from '../model/query.js';
@@ -51,7 +52,7 @@ export async function explainCommand(args: readonly string[], ctx: CliContext): 
   const dir = values.config ?? ctx.vars.CONFIG_DIR;
   let tooling: ToolingConfig;
   try {
-    tooling = await loadToolingConfig(dir, ctx.env, { simulators: ctx.vars.SIMULATORS !== 'off' });
+    tooling = await loadToolingConfig(dir, ctx.env, { simulators: simulatorMode(ctx.vars) });
   } catch (e) {
     return printConfigError(e, dir, ctx);
   }

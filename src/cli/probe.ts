@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { simulators as embedded } from '../../sim/index.js';
 import { credentialsOf, parseFaults, startSimulator, type Simulator } from '../../sim/kit.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { simulatorMode } from '../config/simulators.js';
 import type { RawResponse } from '../dialect/errors.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
@@ -67,7 +68,7 @@ export async function probeCommand(args: readonly string[], ctx: CliContext): Pr
   const v = config.vendors.find((x) => x.name === name);
   if (!v) throw new UsageError(`no vendor "${name}" in ${dir} (configured: ${config.vendors.map((x) => x.name).join(', ')})`);
 
-  const simulatorsOn = ctx.vars.SIMULATORS !== 'off';
+  const simulatorsOn = simulatorMode(ctx.vars) !== 'off'; // never with NODE_ENV=production
   let sim: Simulator | undefined;
   try {
     if (v.baseUrl === '') {
@@ -84,7 +85,7 @@ export async function probeCommand(args: readonly string[], ctx: CliContext): Pr
     }
     let compiled: CompiledVendor;
     try {
-      compiled = compileToolingConfig(config, { simulators: simulatorsOn }).vendors.find((x) => x.name === name)!;
+      compiled = compileToolingConfig(config, { simulators: simulatorsOn ? 'on' : 'off' }).vendors.find((x) => x.name === name)!;
     } catch (e) {
       return printConfigError(e, dir, ctx);
     }

@@ -7,6 +7,7 @@ import { simulators as embedded } from '../../sim/index.js';
 import { compileVendors } from '../config/compile.js';
 import type { Env } from '../config/interpolate.js';
 import { ConfigError, loadConfig, type ConfigProblem, type LoadedConfig } from '../config/load.js';
+import { chooseSimulated, type SimulatorMode } from '../config/simulators.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import { checkAuthConfig } from '../inbound/auth.js';
 
@@ -21,8 +22,8 @@ export interface ToolingConfig {
 }
 
 export interface ToolingOptions {
-  /** Whether embedded simulators may stand in for vendors without a base URL (SIMULATORS not `off`). */
-  simulators: boolean;
+  /** Whether embedded simulators may stand in for vendors without a base URL: `simulatorMode(vars)`, as the gateway decides. */
+  simulators: SimulatorMode;
 }
 
 /** Reads and checks a config folder; throws a ConfigError naming every problem found. */
@@ -44,22 +45,15 @@ export function compileToolingConfig(config: LoadedConfig, opts: ToolingOptions)
   collect(() => checkAuthConfig(config.gateway.inbound, config.vendors.map((v) => v.name)));
 
   const placeholders = new Set<string>();
+  // The gateway's own choice (src/config/simulators.ts), so check says what a start would.
+  const choice = chooseSimulated(config, opts.simulators, Object.keys(embedded));
+  problems.push(...choice.problems);
+  const served = new Set(choice.simulated.map((v) => v.name));
   for (const v of config.vendors) {
     if (v.baseUrl !== '') continue;
-    if (v.enabled && opts.simulators && v.simulator !== undefined && !Object.hasOwn(embedded, v.simulator)) {
-      problems.push({
-        file: `vendors/${v.name}.yaml`,
-        line: null,
-        path: 'simulator',
-        message: `no embedded simulator is called "${v.simulator}" (known: ${Object.keys(embedded).join(', ')}); set the vendor's base URL`,
-      });
-      v.baseUrl = PLACEHOLDER_URL; // one problem for this vendor, not a second one about its empty baseUrl
-      continue;
-    }
-    if (!v.enabled || (opts.simulators && v.simulator !== undefined)) {
-      v.baseUrl = PLACEHOLDER_URL;
-      placeholders.add(v.name);
-    }
+    // A refused vendor gets the placeholder too: one problem for it, not a second one about its empty baseUrl.
+    v.baseUrl = PLACEHOLDER_URL;
+    if (!v.enabled || served.has(v.name)) placeholders.add(v.name);
   }
   let vendors: CompiledVendor[] = [];
   collect(() => (vendors = compileVendors(config)));

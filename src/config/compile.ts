@@ -3,7 +3,7 @@ import { compileVendor, type CompiledVendor } from '../dialect/vendor.js';
 import { DialectError } from '../dialect/fields.js';
 import { ConfigError, type ConfigProblem, type LoadedConfig } from './load.js';
 
-export function compileVendors(config: LoadedConfig): CompiledVendor[] {
+export function compileVendors(config: Pick<LoadedConfig, 'gateway' | 'vendors'>): CompiledVendor[] {
   const problems: ConfigProblem[] = [];
   const out: CompiledVendor[] = [];
   for (const v of config.vendors) {

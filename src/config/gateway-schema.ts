@@ -1,4 +1,5 @@
 /** config/gateway.yaml: defaults and limits that apply to every vendor and request. */
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 /** A positive whole number; a `${VAR}` arrives as a string, so strings are coerced. */
@@ -90,6 +91,27 @@ export const downloadsSchema = z.strictObject({
 });
 export type DownloadsConfig = z.infer<typeof downloadsSchema>;
 
+const clientList = z.array(
+  z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'letters, digits, . _ - (at most 64)' }),
+    keySha256: z.string().regex(/^[0-9a-f]{64}$/i, { message: 'the hex SHA-256 of the key (64 hex digits)' }),
+    scopes: z.array(z.string().min(1)).default(['conversations:read']),
+    /** Vendors this client may see; omit for all. */
+    vendors: z.array(z.string()).optional(),
+    /** Overrides `rateLimit` for this client. */
+    rateLimit: rateLimitSchema.optional(),
+  }),
+);
+
+/** YAML (or JSON) text as a value; unparseable text stays a string, which the list schema then refuses. */
+function yamlText(text: string): unknown {
+  try {
+    return parseYaml(text) ?? [];
+  } catch {
+    return text;
+  }
+}
+
 export const gatewaySchema = z.strictObject({
   limits: z
     .strictObject({
@@ -145,19 +167,14 @@ export const gatewaySchema = z.strictObject({
     .strictObject({
       /** Refuse to start without clients (production). Without clients auth is off: the demo default. */
       authRequired: bool.default(false),
-      /** API clients. Keys are never stored: only their SHA-256, hex. */
+      /**
+       * API clients. Keys are never stored: only their SHA-256, hex. Also a string holding the list as YAML
+       * (`[{id: a, keySha256: …}]`), so one `${API_CLIENTS}` can bring it from a secret store.
+       */
       clients: z
-        .array(
-          z.strictObject({
-            id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'letters, digits, . _ - (at most 64)' }),
-            keySha256: z.string().regex(/^[0-9a-f]{64}$/i, { message: 'the hex SHA-256 of the key (64 hex digits)' }),
-            scopes: z.array(z.string().min(1)).default(['conversations:read']),
-            /** Vendors this client may see; omit for all. */
-            vendors: z.array(z.string()).optional(),
-            /** Overrides `rateLimit` for this client. */
-            rateLimit: rateLimitSchema.optional(),
-          }),
-        )
+        .union([clientList, z.string().transform(yamlText).pipe(clientList)], {
+          error: 'a list of clients, or a ${VAR} holding one as YAML: [{id: …, keySha256: …}]',
+        })
         .default([]),
       /** Per-client request budget (token bucket). */
       rateLimit: rateLimitSchema.default({ perMinute: 600, burst: 60, maxWaitMs: 0 }),

@@ -7,7 +7,8 @@ import { join, relative } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { gatewaySchema, type GatewayConfig } from './gateway-schema.js';
-import { interpolate, InterpolationError, type Env } from './interpolate.js';
+import { demoCredentialProblems } from './credentials.js';
+import { interpolate, InterpolationError, type Env, type Substitution } from './interpolate.js';
 import { vendorSchema, type VendorConfig } from './vendor-schema.js';
 
 export interface ConfigProblem {
@@ -30,6 +31,8 @@ export const formatProblem = (p: ConfigProblem): string =>
 export interface LoadedConfig {
   gateway: GatewayConfig;
   vendors: VendorConfig[];
+  /** Per vendor name: where each `${VAR}` of its file took its value (so a problem can name the variable to set). */
+  substitutions: Readonly<Record<string, readonly Substitution[]>>;
 }
 
 export async function loadConfig(dir: string, env: Env): Promise<LoadedConfig> {
@@ -38,25 +41,38 @@ export async function loadConfig(dir: string, env: Env): Promise<LoadedConfig> {
   const gatewayText = await readFile(gatewayFile, 'utf8').catch(() => null);
   const gateway = gatewayText === null
     ? gatewaySchema.parse({})
-    : parseFile(gatewayFile, gatewayText, gatewaySchema, env, problems, dir);
+    : parseFile(gatewayFile, gatewayText, gatewaySchema, env, problems, dir)?.data;
 
   const vendorDir = join(dir, 'vendors');
   const files = (await readdir(vendorDir).catch(() => [] as string[]))
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
     .sort();
   const vendors: VendorConfig[] = [];
+  const substitutions: Record<string, readonly Substitution[]> = {};
   for (const f of files) {
     const file = join(vendorDir, f);
-    const v = parseFile(file, await readFile(file, 'utf8'), vendorSchema, env, problems, dir);
-    if (!v) continue;
+    const parsed = parseFile(file, await readFile(file, 'utf8'), vendorSchema, env, problems, dir);
+    if (!parsed) continue;
+    const { data: v, used, at } = parsed;
     const stem = f.replace(/\.ya?ml$/, '');
     if (v.name !== stem) {
       problems.push({ file: relative(dir, file), line: null, path: 'name', message: `must match the file name "${stem}"` });
-    } else vendors.push(v);
+      continue;
+    }
+    for (const p of demoCredentialProblems(v, used)) problems.push({ file: relative(dir, file), line: at(p.path), path: p.path.join('.'), message: p.message });
+    vendors.push(v);
+    substitutions[v.name] = used;
   }
   if (files.length === 0) problems.push({ file: relative(dir, vendorDir) || vendorDir, line: null, path: '', message: 'no vendor files (*.yaml) found' });
   if (problems.length > 0 || !gateway) throw new ConfigError(problems);
-  return { gateway, vendors };
+  return { gateway, vendors, substitutions };
+}
+
+/** A parsed file: its data, where each `${VAR}` took its value, and the line of a path in it. */
+interface Parsed<T> {
+  data: T;
+  used: Substitution[];
+  at(path: readonly (string | number)[]): number | null;
 }
 
 function parseFile<S extends z.ZodType>(
@@ -66,7 +82,7 @@ function parseFile<S extends z.ZodType>(
   env: Env,
   problems: ConfigProblem[],
   root: string,
-): z.infer<S> | undefined {
+): Parsed<z.infer<S>> | undefined {
   const name = relative(root, file) || file;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -77,15 +93,16 @@ function parseFile<S extends z.ZodType>(
     return undefined;
   }
   let data: unknown;
+  const used: Substitution[] = [];
   try {
-    data = interpolate(doc.toJS() ?? {}, env);
+    data = interpolate(doc.toJS() ?? {}, env, [], used);
   } catch (e) {
     if (!(e instanceof InterpolationError)) throw e;
     problems.push({ file: name, line: lineOf(doc, lines, e.path), path: e.path.join('.'), message: e.message });
     return undefined;
   }
   const result = schema.safeParse(data);
-  if (result.success) return result.data;
+  if (result.success) return { data: result.data, used, at: (path) => lineOf(doc, lines, path) };
   for (const issue of result.error.issues) {
     const path = issue.path.map(String);
     problems.push({ file: name, line: lineOf(doc, lines, path), path: path.join('.'), message: issue.message });

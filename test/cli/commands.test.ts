@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { ROOT } from '../helpers/harness.js';
 import { configCopy, removeConfigCopies } from './config-copy.js';
 
@@ -22,7 +23,7 @@ describe('config check', () => {
     const dir = await configCopy({
       'vendors/pagey.yaml': () =>
         'name: pagey\nbaseUrl: https://example.test\npath: /list\nrequest:\n  pagination: { style: page, maxPageSize: 10 }\nresponse: { items: data, fields: { externalId: id } }\n',
-      'gateway.yaml': (t) => t.replace('  clients: []', `  clients:\n    - { id: a, keySha256: ${'a'.repeat(64)}, vendors: [nobody] }`),
+      'gateway.yaml': (t) => t.replace(/^  clients: .*$/m, `  clients:\n    - { id: a, keySha256: ${'a'.repeat(64)}, vendors: [nobody] }`),
     });
     const r = await run(['config', 'check', dir]);
     expect(r.code).toBe(1);
@@ -38,7 +39,7 @@ describe('config check', () => {
     const off = await run(['config', 'check'], { SIMULATORS: 'off' });
     expect(off.code).toBe(1);
     expect(off.stderr).toContain(`${join(ROOT, 'config/vendors/siteassist.yaml')}: baseUrl: is empty`);
-    const urls = { SITEASSIST_BASE_URL: 'https://a.test', SUPERAGENTES_BASE_URL: 'https://b.test', UNCODIE_BASE_URL: 'https://c.test' };
+    const urls = { SITEASSIST_BASE_URL: 'https://a.test', SUPERAGENTES_BASE_URL: 'https://b.test', UNCODIE_BASE_URL: 'https://c.test', ...DEMO_CREDENTIALS };
     expect(await run(['config', 'check'], { SIMULATORS: 'off', ...urls })).toMatchObject({ code: 0, stdout: 'ok: 3 vendors (siteassist, superagentes, uncodie)' });
 
     const dir = await configCopy({
@@ -78,6 +79,7 @@ describe('explain', () => {
     const r = await run(['explain', '--json', 'vendor=uncodie&leadId=0e8b5a0c-8f7e-4b4e-9c1d-2a3b4c5d6e7f'], {
       UNCODIE_SITE_ID: '11111111-2222-4333-8444-555555555555',
       UNCODIE_BASE_URL: 'https://api.uncodie.test/prefix',
+      SIMULATORS: 'on', // the other vendors stay on their (never started) simulators
     });
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('11111111');

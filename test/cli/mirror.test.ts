@@ -29,7 +29,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'sb-cli-mirror-'));
   const v = (await loadConfig(join(ROOT, 'config'), {})).vendors.find((x) => x.name === 'uncodie')!;
   sim = await startSimulator(uncodieSimulator.behaviour(credentialsOf(v)), { data: uncodieSimulator.demoData(5, 240) });
-  env = { DATA_DIR: dataDir, UNCODIE_BASE_URL: sim.url };
+  env = { DATA_DIR: dataDir, UNCODIE_BASE_URL: sim.url, UNCODIE_SITE_ID: credentialsOf(v).query.site_id! };
 });
 afterAll(async () => {
   await sim?.close();
@@ -78,7 +78,7 @@ describe('switchboard mirror', () => {
   });
 
   it('sync says why it can\'t: no mirror block, no base URL, unknown vendor', async () => {
-    expect(await run(['mirror', 'sync', 'siteassist'], { SITEASSIST_BASE_URL: sim.url })).toMatchObject({ code: 1, stderr: 'siteassist has no mirror block in its YAML: it is read live' });
+    expect(await run(['mirror', 'sync', 'siteassist'], { SITEASSIST_BASE_URL: sim.url, SITEASSIST_TOKEN: 'a-token' })).toMatchObject({ code: 1, stderr: 'siteassist has no mirror block in its YAML: it is read live' });
     expect(await run(['mirror', 'sync', 'superagentes'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^superagentes: baseUrl is empty/) });
     expect((await run(['mirror', 'sync', 'nobody'])).code).toBe(2);
     expect((await run(['mirror', 'drop'])).code).toBe(2);

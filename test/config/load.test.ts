@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { compileVendors } from '../../src/config/compile.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { interpolate } from '../../src/config/interpolate.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { ROOT } from '../helpers/harness.js';
 
 const dirs: string[] = [];
@@ -47,7 +48,7 @@ describe('interpolate', () => {
 
 describe('loadConfig', () => {
   it('loads the shipped config and compiles every vendor', async () => {
-    const env = { UNCODIE_BASE_URL: 'http://127.0.0.1:1', SUPERAGENTES_BASE_URL: 'http://127.0.0.1:2', SITEASSIST_BASE_URL: 'http://127.0.0.1:3' };
+    const env = { UNCODIE_BASE_URL: 'http://127.0.0.1:1', SUPERAGENTES_BASE_URL: 'http://127.0.0.1:2', SITEASSIST_BASE_URL: 'http://127.0.0.1:3', ...DEMO_CREDENTIALS };
     const cfg = await loadConfig(join(ROOT, 'config'), env);
     expect(cfg.vendors.map((v) => v.name)).toEqual(['siteassist', 'superagentes', 'uncodie']);
     expect(cfg.gateway.upstream.timeoutMs).toBe(5000);
@@ -114,8 +115,22 @@ describe('loadConfig', () => {
 
   it('rejects a field map whose target is not a unified value', async () => {
     const text = (await siteassist()).replace('map: { "true": human, "false": ai }', 'map: { "true": person, "false": ai }');
-    const cfg = await loadConfig(await configDir({ siteassist: text }), { SITEASSIST_BASE_URL: 'http://127.0.0.1:1' });
+    const cfg = await loadConfig(await configDir({ siteassist: text }), { SITEASSIST_BASE_URL: 'http://127.0.0.1:1', SITEASSIST_TOKEN: 't' });
     expect(() => compileVendors(cfg)).toThrowError(/handledBy\.map\.true.*"person"/s);
+  });
+
+  it('takes inbound.clients from API_CLIENTS, a YAML list from a secret, and names what is wrong in it', async () => {
+    const hash = 'ab'.repeat(32);
+    const cfg = await loadConfig(join(ROOT, 'config'), { API_CLIENTS: `[{id: billing, keySha256: "${hash}", vendors: [siteassist]}]` });
+    expect(cfg.gateway.inbound.clients).toEqual([{ id: 'billing', keySha256: hash, scopes: ['conversations:read'], vendors: ['siteassist'] }]);
+    expect((await loadConfig(join(ROOT, 'config'), {})).gateway.inbound.clients).toEqual([]);
+    const line = (await readFile(join(ROOT, 'config/gateway.yaml'), 'utf8')).split('\n').findIndex((l) => l.startsWith('  clients:')) + 1;
+    expect(await problemsOf(loadConfig(join(ROOT, 'config'), { API_CLIENTS: 'billing=abc' }))).toEqual([
+      { file: 'gateway.yaml', line, path: 'inbound.clients', message: expect.stringMatching(/^a list of clients, or a \$\{VAR\} holding one as YAML/) },
+    ]);
+    expect(await problemsOf(loadConfig(join(ROOT, 'config'), { API_CLIENTS: `[{id: "no spaces", keySha256: "${hash}"}]` }))).toEqual([
+      expect.objectContaining({ file: 'gateway.yaml', line, path: 'inbound.clients.0.id' }),
+    ]);
   });
 
   it('refuses an empty base URL when no simulator will serve it', async () => {

@@ -4,18 +4,26 @@
  * ConfigMaps are exact copies of config/, the volume the Deployment builds from them loads (as
  * `switchboard check` would) with the environment the pod gets, that environment passes src/env.ts, and
  * every name, port, path and credential that joins one manifest to another matches (the gateway's
- * MIRROR_STORE and the PostgreSQL it names, among them).
+ * MIRROR_STORE and the PostgreSQL it names, among them). No manifest holds a secret value: the Secrets are
+ * what deploy/k8s/create-secrets.sh makes, run here with a kubectl that records what it is asked to create.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadToolingConfig } from '../../src/cli/tooling-config.js';
 import { ENV_REFERENCE_SOURCE, interpolateString } from '../../src/config/interpolate.js';
 import { loadConfig } from '../../src/config/load.js';
+import { simulatorMode } from '../../src/config/simulators.js';
 import { readEnv } from '../../src/env.js';
-import { ROOT } from '../helpers/harness.js';
+import { simulators } from '../../sim/index.js';
+import { startSimulator, type Simulator } from '../../sim/kit.js';
+import { buildGateway } from '../../src/gateway.js';
+import { memoryLogger, ROOT } from '../helpers/harness.js';
 
 type Labels = Record<string, string>;
 interface Manifest {
@@ -158,28 +166,55 @@ function containerPort(c: Container, port: number | string | undefined): number 
   return typeof port === 'number' ? c.ports?.find((p) => p.containerPort === port)?.containerPort : c.ports?.find((p) => p.name === port)?.containerPort;
 }
 
-const secretValues = (s: Secret): Record<string, unknown> => ({
-  ...Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
-  ...s.stringData,
+const temps: string[] = [];
+afterAll(async () => {
+  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
 });
+
+/**
+ * deploy/k8s/create-secrets.sh, run as the README says with the vendors' credentials in the shell, against a
+ * kubectl that records each call: what it would create, and what it printed (the client's API key).
+ */
+async function createSecrets(shell: Record<string, string>): Promise<{ calls: string[][]; secrets: Map<string, Record<string, string>>; stdout: string }> {
+  const bin = await mkdtemp(join(tmpdir(), 'sb-kubectl-'));
+  temps.push(bin);
+  const log = join(bin, 'calls.jsonl');
+  await writeFile(join(bin, 'kubectl'), `#!${process.execPath}\nrequire('fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify(process.argv.slice(2)) + '\\n');\n`);
+  await chmod(join(bin, 'kubectl'), 0o755);
+  const { stdout } = await promisify(execFile)('sh', [join(ROOT, 'deploy/k8s/create-secrets.sh')], { env: { PATH: `${bin}:${process.env.PATH ?? ''}`, ...shell } });
+  const calls = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as string[]);
+  const secrets = new Map<string, Record<string, string>>();
+  for (const [verb, what, type, name, ...flags] of calls) {
+    if (verb !== 'create' || what !== 'secret' || type !== 'generic' || !name) continue;
+    const data: Record<string, string> = {};
+    for (const f of flags) {
+      const m = /^--from-literal=([^=]+)=(.*)$/s.exec(f);
+      if (m) data[m[1]!] = m[2]!;
+    }
+    secrets.set(name, data);
+  }
+  return { calls, secrets, stdout };
+}
+const VENDOR_CREDENTIALS = { SITEASSIST_TOKEN: 'k8s-siteassist-token', SUPERAGENTES_TOKEN: 'k8s-superagentes-token', UNCODIE_API_KEY: 'k8s-uncodie-key', UNCODIE_SITE_ID: '0190d3e4-7b2c-4def-8abc-123456789abc' };
+const created = await createSecrets(VENDOR_CREDENTIALS);
+function secretValues(name: string): Record<string, string> {
+  const s = created.secrets.get(name);
+  if (!s) throw new Error(`deploy/k8s reads the Secret "${name}", which create-secrets.sh does not create`);
+  return s;
+}
 
 /** What the manifests set, in Kubernetes' order: envFrom sources in turn, then env, each overriding the last. */
 function manifestEnv(c: Container): Record<string, string> {
   const env: Record<string, string> = {};
   for (const from of c.envFrom ?? []) {
     if (from.configMapRef) Object.assign(env, find<ConfigMap>('ConfigMap', from.configMapRef.name).data);
-    if (from.secretRef) Object.assign(env, secretValues(find<Secret>('Secret', from.secretRef.name)));
+    if (from.secretRef) Object.assign(env, secretValues(from.secretRef.name));
   }
   for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value as string;
   return env;
 }
 /** The container's whole environment: the image's ENV under what the manifests set. */
 const podEnv = () => ({ ...IMAGE_ENV, ...manifestEnv(container) });
-
-const temps: string[] = [];
-afterAll(async () => {
-  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
-});
 
 /** Writes a projected volume out as the kubelet would; returns its folder and the paths in it. */
 async function project(sources: ProjectedSource[]): Promise<{ dir: string; paths: string[] }> {
@@ -247,11 +282,87 @@ describe('deploy/k8s', () => {
     expect(redis.spec.ports.map((p) => p.port)).toContain(Number(url.port || 6379));
   });
 
+  it('ships no secret values: no Secret manifest for `kubectl apply` to roll over a real one; create-secrets.sh creates every Secret the pods read, and never overwrites', () => {
+    expect(manifests.filter((m) => m.kind === 'Secret').map((m) => m.metadata.name)).toEqual([]);
+    const read = new Set(
+      workloads.flatMap((w) =>
+        w.spec.template.spec.containers.flatMap((c) => [
+          ...(c.envFrom ?? []).flatMap((f) => (f.secretRef ? [f.secretRef.name] : [])),
+          ...(c.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])),
+        ]),
+      ),
+    );
+    expect([...created.secrets.keys()].sort()).toEqual([...read].sort());
+    // `kubectl create` refuses a Secret that exists; `apply` would replace it.
+    for (const call of created.calls) expect(call.slice(0, 3)).toEqual(['create', 'secret', 'generic']);
+    // Each run makes its own: nothing generated is a constant of the script.
+    const values = secretValues('switchboard-secrets');
+    expect(values.CURSOR_SECRET!.length).toBeGreaterThanOrEqual(32);
+    expect(values).toMatchObject(VENDOR_CREDENTIALS);
+  });
+
+  it('the example runs with auth required: clients come from API_CLIENTS in the Secret, and the key create-secrets.sh prints is the one that gets in', async () => {
+    const env = podEnv();
+    const { vars } = readEnv(env);
+    expect(env.AUTH_REQUIRED).toBe('true');
+    const key = /API key of client (\S+) .*: (\S+)$/m.exec(created.stdout);
+    expect(key, created.stdout).not.toBeNull();
+    const [, client, apiKey] = key!;
+
+    // The pod's config volume and environment, with each vendor's base URL on a simulator here that takes
+    // exactly the credentials from the Secret (a real vendor would refuse others).
+    const { dir } = await project(pod.spec.volumes!.find((v) => v.projected)!.projected!.sources);
+    const sims: Simulator[] = [];
+    const vendorEnv: Record<string, string> = {};
+    try {
+      for (const v of (await loadConfig(dir, env)).vendors) {
+        const a = v.auth;
+        const query = Object.fromEntries(Object.entries(v.request.query).map(([k, p]) => [k, typeof p === 'string' ? p : p.value]));
+        const creds = { query, ...(a.type === 'bearer' ? { bearer: a.token } : {}), ...(a.type === 'header' && a.value ? { header: { name: a.name, value: a.value } } : {}) };
+        const mod = simulators[v.simulator!]!;
+        const sim = await startSimulator(mod.behaviour(creds), { data: mod.demoData(1, 5) });
+        sims.push(sim);
+        vendorEnv[`${v.name.toUpperCase()}_BASE_URL`] = sim.url;
+      }
+      expect(vars.SIMULATORS).toBe('off');
+      const gateway = await buildGateway({ configDir: dir, env: { ...env, ...vendorEnv }, logger: memoryLogger(), cursorSecret: vars.CURSOR_SECRET! });
+      try {
+        expect(gateway.config.gateway.inbound.authRequired).toBe(true);
+        expect(gateway.config.gateway.inbound.clients).toEqual([expect.objectContaining({ id: client, keySha256: createHash('sha256').update(apiKey!).digest('hex') })]);
+        const get = (headers: Record<string, string> = {}) => gateway.fetch(new Request('http://localhost/conversations?limit=3', { headers }));
+        expect((await get()).status).toBe(401);
+        expect((await get({ authorization: 'Bearer not-the-key' })).status).toBe(401);
+        const ok = await get({ authorization: `Bearer ${apiKey}` });
+        const body = (await ok.json()) as { sources: { status: string }[] };
+        expect(ok.status, JSON.stringify(body)).toBe(200);
+        expect(body.sources.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+      } finally {
+        await gateway.close();
+      }
+    } finally {
+      await Promise.all(sims.map((s) => s.close()));
+    }
+  });
+
+  it('a CURSOR_SECRET copied from an example (the replace-with-… one deploy/k8s shipped) or under 16 characters is refused at start', () => {
+    for (const secret of ['replace-with-32-random-bytes-base64url', 'change-me-to-a-long-random-secret', '${CURSOR_SECRET}', 'xxxxxxxxxxxxxxxxxxxxxxxx', 'short']) {
+      expect(() => readEnv({ CURSOR_SECRET: secret }), secret).toThrowError(/CURSOR_SECRET: (is a placeholder|must be at least 16)/);
+    }
+    expect(readEnv({ CURSOR_SECRET: secretValues('switchboard-secrets').CURSOR_SECRET }).vars.CURSOR_SECRET).toBeDefined();
+  });
+
+  it('the gateway listens on loopback by default; the image, the pod and compose set HOST=0.0.0.0 themselves', () => {
+    expect(readEnv({}).vars.HOST).toBe('127.0.0.1');
+    expect(IMAGE_ENV.HOST).toBe('0.0.0.0');
+    expect(manifestEnv(container).HOST).toBe('0.0.0.0');
+    expect(compose.services.switchboard?.environment?.HOST).toBe('0.0.0.0');
+  });
+
   it('MIRROR_STORE is in the Secret (never a ConfigMap) and names the postgres Service, with the credentials its StatefulSet creates', () => {
     const { vars } = readEnv(podEnv());
     expect(vars.MIRRORS).toBe('on');
     // It carries a password: from switchboard's Secret, and nowhere a ConfigMap or a plain env value sets it.
-    const secrets = (container.envFrom ?? []).flatMap((f) => (f.secretRef ? [secretValues(find<Secret>('Secret', f.secretRef.name))] : []));
+    const secrets = (container.envFrom ?? []).flatMap((f) => (f.secretRef ? [secretValues(f.secretRef.name)] : []));
     expect(secrets.some((s) => s.MIRROR_STORE === vars.MIRROR_STORE), 'MIRROR_STORE comes from a Secret the pod reads').toBe(true);
     for (const m of manifests.filter((x): x is ConfigMap => x.kind === 'ConfigMap')) expect(Object.keys(m.data ?? {}), `ConfigMap/${m.metadata.name}`).not.toContain('MIRROR_STORE');
     expect((container.env ?? []).map((e) => e.name)).not.toContain('MIRROR_STORE');
@@ -272,7 +383,7 @@ describe('deploy/k8s', () => {
       const e = pg!.env?.find((x) => x.name === name);
       if (e?.valueFrom?.secretKeyRef) {
         const { name: secret, key } = e.valueFrom.secretKeyRef;
-        const value = secretValues(find<Secret>('Secret', secret))[key];
+        const value = secretValues(secret)[key];
         expect(value, `Secret ${secret} has ${key}`).toBeDefined();
         return String(value);
       }
@@ -342,7 +453,7 @@ describe('deploy/k8s', () => {
     for (const p of paths) expect(await readFile(join(dir, p), 'utf8'), p).toBe(configText.get(p));
 
     // What `switchboard check` does: SIMULATORS=off, so every vendor needs its base URL from the pod env.
-    await expect(loadToolingConfig(dir, podEnv(), { simulators: vars.SIMULATORS !== 'off' })).resolves.toBeDefined();
+    await expect(loadToolingConfig(dir, podEnv(), { simulators: simulatorMode(vars) })).resolves.toBeDefined();
   });
 
   it('probes /readyz and /healthz, and Prometheus scrapes /metrics, on the port the gateway listens on', () => {
@@ -399,9 +510,23 @@ const nginx = await text('deploy/nginx.conf');
 
 describe('deploy/docker-compose.yml and nginx.conf', () => {
   const { redis, postgres, switchboard, lb } = compose.services;
-  // Compose resolves ${VAR:-default} from the shell; with nothing set, the defaults apply.
-  const environment = (s: ComposeService | undefined, shell: Record<string, string> = {}) =>
-    Object.fromEntries(Object.entries(s?.environment ?? {}).map(([k, v]) => [k, interpolateString(String(v), shell, [k])]));
+  // Compose resolves ${VAR:-default} from the shell (with nothing set, the defaults apply), and refuses to
+  // start when a ${VAR:?message} is unset: the README's command sets CURSOR_SECRET in the shell.
+  const SHELL = { CURSOR_SECRET: createHash('sha256').update(String(Math.random())).digest('base64url') };
+  const environment = (s: ComposeService | undefined, shell: Record<string, string> = SHELL) =>
+    Object.fromEntries(
+      Object.entries(s?.environment ?? {}).map(([k, v]) => [
+        k,
+        interpolateString(
+          String(v).replace(/\$\{(\w+):\?([^}]*)\}/g, (_m, name: string, message: string) => {
+            if (!shell[name]) throw new Error(`compose: ${name}: ${message}`);
+            return shell[name];
+          }),
+          shell,
+          [k],
+        ),
+      ]),
+    );
   const set = environment(switchboard);
   const env = { ...IMAGE_ENV, ...set };
   const dependsOn = (s: ComposeService | undefined) => (Array.isArray(s?.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, {}])) : (s?.depends_on ?? {}));
@@ -423,7 +548,17 @@ describe('deploy/docker-compose.yml and nginx.conf', () => {
     expect(url.hostname).toBe('redis');
     expect(Number(url.port || 6379)).toBe(6379); // the redis image's port; the service publishes none
     // The image bakes config/ in (COPY config); SIMULATORS defaults to auto here.
-    await expect(loadToolingConfig(join(ROOT, 'config'), env, { simulators: vars.SIMULATORS !== 'off' })).resolves.toBeDefined();
+    await expect(loadToolingConfig(join(ROOT, 'config'), env, { simulators: simulatorMode(vars) })).resolves.toBeDefined();
+  });
+
+  it('takes CURSOR_SECRET from the shell or refuses to start, serves the auth-off demo on loopback only, and runs its simulators outside production', async () => {
+    expect(() => environment(switchboard, {})).toThrowError(/compose: CURSOR_SECRET: set CURSOR_SECRET/);
+    expect(lb?.ports).toEqual(['127.0.0.1:8080:8080']);
+    const { vars } = readEnv(env);
+    expect(vars.NODE_ENV).not.toBe('production');
+    expect(simulatorMode(vars)).toBe('auto');
+    const { vendors } = await loadToolingConfig(join(ROOT, 'config'), env, { simulators: simulatorMode(vars) });
+    expect(vendors.map((v) => v.origin)).toEqual(vendors.map(() => 'http://simulator.invalid')); // every vendor on its simulator
   });
 
   it('the replicas share the postgres service as MIRROR_STORE, with the role, password and database it creates, once it is healthy', () => {
@@ -438,7 +573,7 @@ describe('deploy/docker-compose.yml and nginx.conf', () => {
     const user = pg.POSTGRES_USER ?? 'postgres';
     expect(store).toMatchObject({ user, password: pg.POSTGRES_PASSWORD, db: pg.POSTGRES_DB ?? user });
     // One shell variable sets both passwords: change it and they still agree.
-    const shell = { POSTGRES_PASSWORD: 'from-the-shell' };
+    const shell = { ...SHELL, POSTGRES_PASSWORD: 'from-the-shell' };
     expect(pgUrl(environment(switchboard, shell).MIRROR_STORE!).password).toBe(environment(postgres, shell).POSTGRES_PASSWORD);
     expect(pg.POSTGRES_PASSWORD).not.toBe('from-the-shell');
 

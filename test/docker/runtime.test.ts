@@ -4,7 +4,8 @@
  * after `npm prune --omit=dev`: production dependencies, with the native addon it compiled), the RUN that
  * makes the data folder, its ENV, a non-root user where we can switch to one, its CMD — then the gateway
  * must serve, pass the HEALTHCHECK, keep its SQLite mirror in DATA_DIR, and stop on the STOPSIGNAL with
- * exit 0. This proves the production dependencies suffice (nothing the image runs imports a devDependency)
+ * exit 0. The image is production (NODE_ENV=production: never an embedded simulator), so its vendors are
+ * simulators run here, given to it as real vendors are: base URLs and credentials in the environment. This proves the production dependencies suffice (nothing the image runs imports a devDependency)
  * and that the image needs nothing the Dockerfile doesn't put there (nor writes anywhere but DATA_DIR).
  */
 import { execFile, spawn } from 'node:child_process';
@@ -16,7 +17,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
+import { simulators } from '../../sim/index.js';
+import { credentialsOf, startSimulator, type Simulator } from '../../sim/kit.js';
 import { loadConfig } from '../../src/config/load.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { ROOT } from '../helpers/harness.js';
 import { listening } from '../helpers/listening.js';
 
@@ -68,7 +72,9 @@ function stageEnv(s: Stage): Record<string, string> {
 const volumes = (s: Stage) => all(s, 'VOLUME').flatMap((v) => (v.args.trim().startsWith('[') ? (JSON.parse(v.args) as string[]) : v.args.split(/\s+/)));
 
 const temps: string[] = [];
+const vendorSims: Simulator[] = [];
 afterAll(async () => {
+  await Promise.all(vendorSims.map((s) => s.close()));
   await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
 });
 
@@ -88,6 +94,8 @@ describe('Dockerfile', () => {
     expect(last(runtime, 'HEALTHCHECK')?.args).toMatch(/\bCMD\s+\S/);
     expect(last(runtime, 'STOPSIGNAL')?.args).toBe('SIGTERM');
     expect(JSON.parse(last(runtime, 'CMD')!.args)).toEqual(['node', 'dist/src/server.js']);
+    // The gateway alone binds loopback; a container must listen on its own interface, and is production.
+    expect(stageEnv(runtime)).toMatchObject({ HOST: '0.0.0.0', NODE_ENV: 'production' });
   });
 
   it('compiles the native addon once, in the build stage, and prunes dev dependencies there; the runtime stage copies node_modules', () => {
@@ -242,8 +250,16 @@ describe('Dockerfile', () => {
       expect(unresolved, 'imports of packages that are not production dependencies').toEqual([]);
       expect([...seen]).toEqual(expect.arrayContaining(['hono', 'undici', 'zod', 'yaml', 'pino', 'better-sqlite3', 'pg', 'kysely']));
 
+      // The vendors, as a deployment gives them: base URLs and credentials (simulators here, to the image real).
+      const vendorEnv: Record<string, string> = { ...DEMO_CREDENTIALS };
+      for (const v of (await loadConfig(join(ROOT, 'config'), {})).vendors) {
+        const mod = simulators[v.simulator!]!;
+        const sim = await startSimulator(mod.behaviour(credentialsOf(v)), { data: mod.demoData(3, 60) });
+        vendorSims.push(sim);
+        vendorEnv[`${v.name.toUpperCase()}_BASE_URL`] = sim.url;
+      }
       // The ENV of the image, but a free port, loopback, and /app where the image would have it.
-      const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...stageEnv(runtime) };
+      const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...stageEnv(runtime), ...vendorEnv };
       const dataPath = inImage(env.DATA_DIR ?? 'data');
       Object.assign(env, { HOST: '127.0.0.1', PORT: '0', CONFIG_DIR: inImage(env.CONFIG_DIR ?? 'config'), DATA_DIR: dataPath });
       // The image sets neither MIRRORS nor MIRROR_STORE: mirrors on, in a SQLite file in DATA_DIR.

@@ -11,12 +11,14 @@ import type { RawResponse } from '../../src/dialect/errors.js';
 import type { CompiledVendor } from '../../src/dialect/vendor.js';
 import { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from '../../src/errors/catalogue.js';
 import type { VendorFailure } from '../../src/errors/gateway-error.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 
 const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
 const ENV = {
   UNCODIE_BASE_URL: 'http://127.0.0.1:1',
   SUPERAGENTES_BASE_URL: 'http://127.0.0.1:1',
   SITEASSIST_BASE_URL: 'http://127.0.0.1:1',
+  ...DEMO_CREDENTIALS,
 };
 
 type VendorName = 'uncodie' | 'superagentes' | 'siteassist';

@@ -12,6 +12,7 @@ import { request } from 'undici';
 import { simulators as seedSimulators } from '../../sim/index.js';
 import { credentialsOf, startSimulator, type Simulator } from '../../sim/kit.js';
 import { loadConfig } from '../../src/config/load.js';
+import { DEMO_CREDENTIALS } from './demo-credentials.js';
 import { ROOT } from './harness.js';
 import { listening } from './listening.js';
 
@@ -113,7 +114,8 @@ export async function dedicatedRedis(): Promise<{ url: string; start(): Promise<
 export async function sharedSimulators(count = 120): Promise<{ sims: Map<string, Simulator>; env: Record<string, string>; close(): Promise<void> }> {
   const config = await loadConfig(join(ROOT, 'config'), {});
   const sims = new Map<string, Simulator>();
-  const env: Record<string, string> = {};
+  // The simulators run here, so to each gateway they are real vendors: it needs their credentials set.
+  const env: Record<string, string> = { ...DEMO_CREDENTIALS };
   let seed = 7;
   for (const v of config.vendors) {
     const mod = v.simulator ? seedSimulators[v.simulator] : undefined;

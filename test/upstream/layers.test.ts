@@ -16,6 +16,7 @@ import { createUpstream, UpstreamError, type Upstream } from '../../src/upstream
 import { createTransport, RefusedCall } from '../../src/upstream/client.js';
 import { systemClock } from '../../src/state/clock.js';
 import { breakerKey } from '../../src/upstream/guard.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { ROOT } from '../helpers/harness.js';
 import { ManualClock } from '../helpers/clock.js';
 
@@ -25,7 +26,7 @@ let gateway: GatewayConfig;
 let transport: Upstream;
 beforeAll(async () => {
   sim = await startSimulator(siteassistSimulator.behaviour({ bearer: 'demo-siteassist-token', query: {} }), { data: siteassistSimulator.demoData(1, 30) });
-  const cfg = await loadConfig(join(ROOT, 'config'), { SITEASSIST_BASE_URL: sim.url, UNCODIE_BASE_URL: sim.url, SUPERAGENTES_BASE_URL: sim.url });
+  const cfg = await loadConfig(join(ROOT, 'config'), { SITEASSIST_BASE_URL: sim.url, UNCODIE_BASE_URL: sim.url, SUPERAGENTES_BASE_URL: sim.url, ...DEMO_CREDENTIALS });
   base = cfg.vendors.find((v) => v.name === 'siteassist')!;
   gateway = cfg.gateway;
   expect(credentialsOf(base).bearer).toBe('demo-siteassist-token');

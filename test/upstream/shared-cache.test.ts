@@ -13,6 +13,7 @@ import type { VendorConfig } from '../../src/config/vendor-schema.js';
 import { compileVendor, type CompiledVendor } from '../../src/dialect/vendor.js';
 import { redisStore, type RedisStateStore } from '../../src/state/redis-store.js';
 import { createUpstream, UpstreamError } from '../../src/upstream/index.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { ROOT, memoryLogger } from '../helpers/harness.js';
 import { countKeys, dedicatedRedis, dropKeys, reportSkip, testPrefix, testRedisUrl } from '../helpers/redis.js';
 import { ManualClock } from '../helpers/clock.js';
@@ -31,7 +32,7 @@ describe.skipIf(!url)('two-level vendor cache over Redis', () => {
     sim = await startSimulator(siteassistSimulator.behaviour({ bearer: 'demo-siteassist-token', query: {} }), {
       data: siteassistSimulator.demoData(3, 30),
     });
-    const cfg = await loadConfig(join(ROOT, 'config'), { SITEASSIST_BASE_URL: sim.url, UNCODIE_BASE_URL: sim.url, SUPERAGENTES_BASE_URL: sim.url });
+    const cfg = await loadConfig(join(ROOT, 'config'), { SITEASSIST_BASE_URL: sim.url, UNCODIE_BASE_URL: sim.url, SUPERAGENTES_BASE_URL: sim.url, ...DEMO_CREDENTIALS });
     base = cfg.vendors.find((v) => v.name === 'siteassist')!;
     gateway = cfg.gateway;
   });
