@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
-import { request } from 'undici';
 import type { CanonicalConversation } from '../../sim/canonical.js';
 import { simulators as seedSimulators } from '../../sim/index.js';
 import type { Fault, Simulator, SimulatorModule } from '../../sim/kit.js';
@@ -18,6 +17,7 @@ import { buildGateway, type Gateway } from '../../src/gateway.js';
 import type { Clock } from '../../src/state/clock.js';
 import { memoryStore, type MemoryStore } from '../../src/state/store.js';
 import { dialectVendors } from '../dialects/index.js';
+import { getJson } from './http.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -133,17 +133,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    async get(path, headers = {}) {
-      const res = await request(url + path, { headers });
-      const text = await res.body.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        /* not JSON: keep the text */
-      }
-      return { status: res.statusCode, headers: res.headers as Record<string, string>, body };
-    },
+    get: (path, headers) => getJson(url + path, headers),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await gateway.close();

@@ -8,12 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { request } from 'undici';
 import { simulators as seedSimulators } from '../../sim/index.js';
 import { credentialsOf, startSimulator, type Simulator } from '../../sim/kit.js';
 import { loadConfig } from '../../src/config/load.js';
 import { DEMO_CREDENTIALS } from './demo-credentials.js';
 import { ROOT } from './harness.js';
+import { getJson } from './http.js';
 import { listening } from './listening.js';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
@@ -149,17 +149,7 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   return {
     url,
     output,
-    async get(path) {
-      const res = await request(url + path);
-      const text = await res.body.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        /* Prometheus text */
-      }
-      return { status: res.statusCode, headers: res.headers, body };
-    },
+    get: (path) => getJson(url + path),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

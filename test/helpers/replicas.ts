@@ -5,11 +5,11 @@
  */
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { request } from 'undici';
 import { buildGateway, type Gateway } from '../../src/gateway.js';
 import type { Clock } from '../../src/state/clock.js';
 import { redisStore, type RedisStateStore } from '../../src/state/redis-store.js';
 import { ROOT, memoryLogger } from './harness.js';
+import { getJson } from './http.js';
 
 export interface Replica {
   gateway: Gateway;
@@ -41,17 +41,7 @@ export async function startReplica(opts: { redisUrl: string; prefix: string; env
     gateway,
     store,
     url,
-    async get(path) {
-      const res = await request(url + path);
-      const text = await res.body.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        /* not JSON */
-      }
-      return { status: res.statusCode, headers: res.headers as Record<string, string>, body };
-    },
+    get: (path) => getJson(url + path),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await gateway.close();
