@@ -151,6 +151,9 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     ...live.all.filter((s) => s.failure).map((s) => ({ vendor: s.plan.vendor, failure: s.failure! })),
     ...withdrawn.map((vendor) => ({ vendor, failure: withdrawnFailure(vendor, deps.vendors) })),
   ];
+  // onVendorError=fail: a page is whole or it is the failure (the page needs every failed vendor back);
+  // the caller retries the same request or cursor.
+  if (failed.length > 0 && q.onVendorError === 'fail') throw aggregateFailure(failed, 'fail');
   const okCount = live.all.length - live.all.filter((s) => s.failure).length + done.size + plan.vendors.filter((p) => p.action === 'empty').length;
   if (failed.length > 0 && okCount === 0) throw aggregateFailure(failed, 'all');
 
@@ -166,9 +169,6 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     merged.hasMore && merged.items.length > 0
       ? deps.cursors.encode({ ...cursorState(q, merged, live.serving, failed, done, reports, included), ...missedOf(q, failed) })
       : null;
-  // onVendorError=fail: a page is whole or it is the failure; the caller retries the same request or cursor.
-  if (failed.length > 0 && q.onVendorError === 'fail') throw aggregateFailure(failed, 'fail');
-
   const totals = reports.filter((r) => r.status === 'ok').map((r) => r.total);
   const total = failed.length === 0 && totals.every((t) => t !== null) ? totals.reduce<number>((a, b) => a + b!, 0) : null;
   const { missed } = missedOf(q, failed);
