@@ -143,10 +143,14 @@ export function createApp(deps: AppDeps) {
 
 export type App = ReturnType<typeof createApp>;
 
+/** No key needed (probes and Prometheus), said outright: an operation without `security` reads as undocumented. */
+const OPEN: [] = [];
+
 const healthzRoute = createRoute({
   method: 'get',
   path: '/healthz',
   operationId: 'healthz',
+  security: OPEN,
   tags: ['Operations'],
   summary: 'Alive',
   responses: { 200: { description: 'The process is alive.', headers: REQUEST_ID_HEADERS, content: { 'application/json': { schema: HealthSchema } } } },
@@ -156,6 +160,7 @@ const readyzRoute = createRoute({
   method: 'get',
   path: '/readyz',
   operationId: 'readyz',
+  security: OPEN,
   tags: ['Operations'],
   summary: 'Ready to serve',
   responses: {
@@ -168,6 +173,7 @@ const metricsRoute = createRoute({
   method: 'get',
   path: '/metrics',
   operationId: 'metrics',
+  security: OPEN,
   tags: ['Operations'],
   summary: 'Prometheus metrics',
   description: 'The Prometheus text format. Open and outside the client rate limit so Prometheus can scrape it: restrict it at the network.',
