@@ -106,6 +106,9 @@ export function createApp(deps: AppDeps) {
 
 export type App = ReturnType<typeof createApp>;
 
+/** No key needed (probes and Prometheus), said outright: an operation without `security` reads as undocumented. */
+const OPEN: [] = [];
+
 /**
  * The app of the metrics listener (METRICS_PORT): only GET /metrics, with the same request ids, path and
  * method checks and problem+json refusals as the main app.
@@ -128,6 +131,7 @@ const healthzRoute = createRoute({
   method: 'get',
   path: '/healthz',
   operationId: 'healthz',
+  security: OPEN,
   tags: ['Operations'],
   summary: 'Alive',
   responses: { 200: { description: 'The process is alive.', headers: REQUEST_ID_HEADERS, content: { 'application/json': { schema: HealthSchema } } } },
@@ -137,6 +141,7 @@ const readyzRoute = createRoute({
   method: 'get',
   path: '/readyz',
   operationId: 'readyz',
+  security: OPEN,
   tags: ['Operations'],
   summary: 'Ready to serve',
   responses: {
@@ -149,6 +154,7 @@ const metricsRoute = createRoute({
   method: 'get',
   path: '/metrics',
   operationId: 'metrics',
+  security: OPEN,
   tags: ['Operations'],
   summary: 'Prometheus metrics',
   description: 'The Prometheus text format. Open and outside the client rate limit so Prometheus can scrape it: restrict it at the network.',

@@ -41,6 +41,8 @@ export function serveOpenApi<E extends Env>(app: OpenAPIHono<E>, version = packa
     return app.getOpenAPI31Document({
       openapi: '3.1.0',
       info: { title: 'Switchboard', version, description: DESCRIPTION },
+      // Relative: the gateway that served this document, at whatever host and port it was reached.
+      servers: [{ url: '/', description: 'This gateway' }],
       tags: [
         { name: 'Conversations', description: 'The normalized conversation list.' },
         { name: 'Operations', description: 'Health, readiness, vendors and metrics.' },
