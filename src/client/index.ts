@@ -57,6 +57,8 @@ export interface ListParams {
   /** A previous page's `nextCursor`; only `limit` may be sent with it. */
   cursor?: string;
   include?: readonly Include[];
+  /** The properties each conversation shows (`id` always); absent: all. */
+  fields?: readonly string[];
   explain?: boolean;
   strict?: boolean;
   /** `partial` (the server's default) or `fail`; `walkConversations` sends `fail` unless told otherwise. */

@@ -16,7 +16,7 @@ describe('typed client', () => {
     const page = await sb.listConversations({ vendor: ['siteassist', 'superagentes'], orderBy: 'createdAt', orderDir: 'asc', createdAfter: new Date('2020-01-01T00:00:00Z'), limit: 5, explain: true });
     expect(page.object).toBe('list');
     expect(page.data).toHaveLength(5);
-    expect(page.data.every((c: Conversation) => c.vendor === 'siteassist' || c.vendor === 'superagentes')).toBe(true);
+    expect(page.data.every((c) => c.vendor === 'siteassist' || c.vendor === 'superagentes')).toBe(true);
     const created = page.data.map((c) => Date.parse(c.createdAt!));
     expect(created).toEqual([...created].sort((a, b) => a - b));
     expect(page.plan?.map((p) => p.vendor).sort()).toEqual(['siteassist', 'superagentes']);
