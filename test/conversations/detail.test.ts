@@ -192,10 +192,33 @@ describe('GET /conversations/{id}, mirrored vendors', () => {
     }
   });
 
+  it("include=raw from a mirror that keeps no vendor item, for a vendor with no detail request, is a 400 saying so", async () => {
+    const res = await h.get(path(expected('uncodie', 1).id, '?include=raw'));
+    expect(res.status).toBe(400);
+    expect(res.body.invalidParams).toEqual([{ name: 'include', reason: expect.stringMatching(/^vendor uncodie can't give it by id: its mirror keeps no vendor item/) }]);
+  });
+
   it('the ETag of a mirrored conversation answers If-None-Match with 304', async () => {
     const id = expected('uncodie', 1).id;
     const res = await h.get(path(id));
     const again = await h.get(path(id), { 'if-none-match': res.headers.etag! });
     expect(again.status).toBe(304);
+  });
+});
+
+describe('GET /conversations/{id}, a mirror still warming', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // Uncodie never answers, so its first full read never completes.
+    h = await startHarness({ data, mirrors: {}, faults: { uncodie: { kind: 'hang' } } });
+  });
+  afterAll(async () => h?.close());
+
+  it('a vendor readable by id only from its mirror answers 503 while the mirror warms, with Retry-After', async () => {
+    const res = await h.get(path(expected('uncodie', 0).id));
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('30');
+    expect(res.body).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    expect(res.body.detail).toMatch(/^vendor uncodie can be read by id only from its mirror, and mirror warming .*; retry later$/);
   });
 });
