@@ -11,7 +11,7 @@ import type { OpenApiDocument } from './spec-validator.js';
 const PARAMS = [
   'vendor', 'status', 'channel', 'agentId', 'leadId', 'visitorId', 'userId', 'search',
   'createdAfter', 'createdBefore', 'updatedAfter', 'updatedBefore',
-  'orderBy', 'orderDir', 'limit', 'offset', 'cursor', 'include', 'explain', 'strict', 'onVendorError',
+  'orderBy', 'orderDir', 'limit', 'offset', 'cursor', 'include', 'fields', 'explain', 'strict', 'onVendorError',
 ];
 
 let h: Harness;
@@ -27,7 +27,7 @@ afterAll(async () => h?.close());
 describe('GET /openapi.json', () => {
   it('is OpenAPI 3.1 with every route', () => {
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/conversations', '/healthz', '/metrics', '/readyz', '/vendors']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/conversations', '/conversations/{id}', '/healthz', '/metrics', '/readyz', '/vendors']);
     expect(Object.keys(doc.components.securitySchemes ?? {}).sort()).toEqual(['apiKeyHeader', 'bearerAuth']);
   });
 
