@@ -11,7 +11,8 @@ export const ALLOWED_METHODS = 'GET, HEAD';
 
 /** The paths a router serves: exact ones, and those with `:param` segments (one segment each). */
 export interface KnownPaths {
-  has(path: string): boolean;
+  /** The route pattern serving `path` (a bounded metrics label), or null. */
+  match(path: string): string | null;
 }
 
 /** The paths `app` serves with GET, read on first use (when every route is registered). */
@@ -25,16 +26,17 @@ function knownPaths(routes: readonly string[]): KnownPaths {
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const patterns = routes
     .filter((p) => p.includes('/:'))
-    .map((p) => new RegExp(`^${p.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : escape(seg))).join('/')}$`));
-  return { has: (path) => exact.has(path) || patterns.some((re) => re.test(path)) };
+    .map((p) => [p, new RegExp(`^${p.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : escape(seg))).join('/')}$`)] as const);
+  return { match: (path) => (exact.has(path) ? path : (patterns.find(([, re]) => re.test(path))?.[0] ?? null)) };
 }
 
 export function methodGuard(known: () => KnownPaths): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const method = c.req.method;
-    if (method === 'GET' || method === 'HEAD' || !known().has(c.req.path)) return next();
-    // A bounded label: the path is one of ours.
-    c.set('route', c.req.path);
+    const route = method === 'GET' || method === 'HEAD' ? null : known().match(c.req.path);
+    if (route === null) return next();
+    // A bounded label: the pattern of one of our routes, never the path asked for.
+    c.set('route', route);
     return rejection(c, new GatewayError('METHOD_NOT_ALLOWED', `${method} ${c.req.path}: this route serves GET and HEAD only`), { allow: ALLOWED_METHODS });
   };
 }

@@ -133,6 +133,10 @@ describe('GET /conversations/{id}, read live (no mirrors)', () => {
     const res = await fetch(h.url + path(expected('siteassist', 0).id), { method: 'DELETE', headers: bearer(wide) });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, HEAD');
+    // Counted under the route's pattern, never the id asked for (no series per conversation).
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    expect(metrics).toMatch(/route="\/conversations\/:id",method="DELETE",status="405"/);
+    expect(metrics).not.toContain(data.siteassist[0]!.id);
   });
 
   it('a vendor disabled by the operator is a 404 saying so', async () => {

@@ -46,6 +46,24 @@ describe('GET /openapi.json', () => {
     expect(vendor.description).toContain('siteassist, superagentes, uncodie');
   });
 
+  it('says per vendor, from the config, what search means and which vendors make leadId a UUID', () => {
+    const params = doc.paths['/conversations']!.get!.parameters!;
+    const described = (name: string) => params.find((p) => p.name === name)!.description!;
+    // Superagentes' YAML pushes search with recheck: false; the others have no search parameter.
+    expect(described('search')).toContain("superagentes: pushed to the vendor's own search, whose answer is trusted");
+    expect(described('search')).toMatch(/siteassist, uncodie: checked here: a case-insensitive substring of the title, the contact \(name, email, phone\), the last message and every message the item carries/);
+    // Uncodie's YAML declares lead_id, visitor_id and user_id with format: uuid.
+    for (const name of ['leadId', 'visitorId', 'userId']) {
+      expect(described(name)).toMatch(/Must be a UUID \(RFC 4122, version 1-5, variant 8\/9\/a\/b\) whenever the request includes uncodie: that vendor requires one/);
+    }
+  });
+
+  it('describes GET /conversations/{id}: the id in the path, include and fields, 200/304 and the 404 it gives', () => {
+    const op = doc.paths['/conversations/{id}']!.get!;
+    expect(op.parameters!.map((p) => `${p.in}:${p.name}`)).toEqual(['path:id', 'query:include', 'query:fields']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '304', '400', '401', '403', '404', '429', '500', '502', '503', '504']);
+  });
+
   it('has the error schema with the code catalogue, on every 4xx/5xx response', () => {
     expect((doc.components.schemas.ErrorCode as { enum: string[] }).enum).toEqual(ERROR_CODES);
     const problem = doc.components.schemas.Problem as { properties: Record<string, unknown>; required: string[] };
