@@ -80,6 +80,9 @@ describe('GET /conversations/{id}, read live (no mirrors)', () => {
   });
 
   it('a client restricted to other vendors gets 403; unknown query parameters and fields are a 400 naming them', async () => {
+    const anonymous = await h.get(path(expected('siteassist', 0).id));
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.code).toBe('UNAUTHORIZED');
     const denied = await h.get(path(expected('siteassist', 0).id), bearer(narrow));
     expect(denied.status).toBe(403);
     expect(denied.body).toMatchObject({ code: 'FORBIDDEN', detail: 'client narrow may not read vendor siteassist' });
