@@ -136,6 +136,9 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
           if (e instanceof GatewayError && e.vendorErrors) metrics?.observeFailures(e.vendorErrors);
           throw e;
         }
+        // The vendor's part counts in the metrics and /vendors health as a page's does.
+        const src = result.source;
+        metrics?.observeSources([{ vendor: src.vendor, status: 'ok', mode: src.mode, total: null, fetched: src.mode === 'live' ? 1 : 0, calls: src.calls, dropped: 0, latencyMs: src.latencyMs, retries: 0 }]);
         const body: DetailResult = { ...result, data: q.fields ? selectFields(result.data as Parameters<typeof selectFields>[0], q.fields) : result.data };
         c.set('outcome', [{ vendor: body.source.vendor, status: 'ok', mode: body.source.mode, fetched: body.source.calls, dropped: 0, retries: 0, ms: body.source.latencyMs }]);
         c.header('etag', detailTag(body));

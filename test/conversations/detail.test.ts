@@ -16,6 +16,12 @@ const data = {
   uncodie: generateConversations({ seed: 7, count: 12, idPrefix: 'unc', uuidIds: true }),
 };
 const expected = (vendor: keyof typeof data, i: number, messages = false) => simulators[vendor]!.expected(data[vendor][i]!, vendor, { messages });
+/** switchboard_vendor_requests_total{vendor, outcome="ok"} as /metrics says it now. */
+async function vendorOk(h: Harness, vendor: string): Promise<number> {
+  const text = await (await fetch(`${h.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('switchboard_vendor_requests_total{') && l.includes(`vendor="${vendor}"`) && l.includes('outcome="ok"'));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
 const path = (id: string, q = '') => `/conversations/${encodeURIComponent(id)}${q}`;
 
 describe('GET /conversations/{id}, read live (no mirrors)', () => {
@@ -34,7 +40,10 @@ describe('GET /conversations/{id}, read live (no mirrors)', () => {
     const want = expected('siteassist', 3);
     const sim = h.sims.get('siteassist')!;
     const before = sim.calls.length;
+    const okBefore = await vendorOk(h, 'siteassist');
     const res = await h.get(path(want.id), bearer(wide));
+    // Counted as the vendor's answer, as a page's part is.
+    expect(await vendorOk(h, 'siteassist')).toBe(okBefore + 1);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toEqual({ object: 'conversation', data: want, source: { vendor: 'siteassist', mode: 'live', calls: 1, latencyMs: expect.any(Number) } });
     expect(sim.calls.slice(before).map((c) => c.path)).toEqual([`/v2/conversations/${data.siteassist[3]!.id}`]);
