@@ -31,10 +31,17 @@ export function filterNotes(vendors: readonly CompiledVendor[]): FilterNotes {
   if (rechecked.length > 0) parts.push(`${names(rechecked)}: pushed to the vendor to fetch less, then ${LOCAL_SEARCH}`);
   if (local.length > 0) parts.push(`${names(local)}: ${LOCAL_SEARCH}`);
   const uuid = (filter: 'leadId' | 'visitorId' | 'userId', what: string) => {
-    const strict = enabled.filter((v) => v.filters[filter].spec?.format === 'uuid').map((v) => v.name);
+    const strict = enabled.filter((v) => v.filters[filter].spec?.format === 'uuid');
     const base = `${what}. Passed to vendors that support it, checked locally on the others.`;
     if (strict.length === 0) return base;
-    return `${base} Must be a UUID (RFC 4122, version 1-5, variant 8/9/a/b) whenever the request includes ${strict.join(', ')}: ${strict.length === 1 ? 'that vendor requires' : 'those vendors require'} one, so anything else is a 400 here rather than the vendor's error.`;
+    // A vendor that ignores the parameter beside another one gets no value of it then: nothing to check.
+    const unless = strict.flatMap((v) => (v.filters[filter].spec?.ignoredWith ?? []).map((o) => `${v.name} ignores it when ${o} is sent too, so it is then checked here and not required to be one`));
+    return (
+      `${base} Must be a UUID (RFC 4122, version 1-5, variant 8/9/a/b) whenever the request includes ${strict.map((v) => v.name).join(', ')}: ` +
+      `${strict.length === 1 ? 'that vendor requires' : 'those vendors require'} one, so anything else is a 400 here rather than the vendor's error` +
+      (unless.length > 0 ? ` (${unless.join('; ')})` : '') +
+      '.'
+    );
   };
   return {
     search: `Free-text search. Per vendor: ${parts.join('. ') || 'no vendor configured'}. \`explain=true\` shows, per vendor, whether it was pushed or checked here.`,

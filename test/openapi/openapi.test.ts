@@ -56,6 +56,17 @@ describe('GET /openapi.json', () => {
     for (const name of ['leadId', 'visitorId', 'userId']) {
       expect(described(name)).toMatch(/Must be a UUID \(RFC 4122, version 1-5, variant 8\/9\/a\/b\) whenever the request includes uncodie: that vendor requires one/);
     }
+    // Its visitor_id is ignored beside lead_id (ignoredWith): then checked here, any value.
+    expect(described('visitorId')).toContain('(uncodie ignores it when leadId is sent too, so it is then checked here and not required to be one).');
+    expect(described('leadId')).not.toContain('ignores');
+  });
+
+  it('the described UUID rule holds: a 400 naming the vendor with it included, any value without it or beside leadId', async () => {
+    const refused = await h.get('/conversations?leadId=not-a-uuid');
+    expect(refused.status).toBe(400);
+    expect(refused.body.invalidParams).toEqual([{ name: 'leadId', reason: 'must be a UUID (version 1-5, RFC 4122 variant) (required by vendor uncodie)' }]);
+    expect((await h.get('/conversations?vendor=siteassist,superagentes&leadId=not-a-uuid')).status).toBe(200);
+    expect((await h.get('/conversations?vendor=uncodie&leadId=f41bb290-0404-44d7-a969-b21a7ec65b77&visitorId=not-a-uuid')).status).toBe(200);
   });
 
   it('describes GET /conversations/{id}: the id in the path, include and fields, 200/304 and the 404 it gives', () => {
