@@ -123,33 +123,34 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
     },
   });
 
-  return new OpenAPIHono<AppEnv>()
-    .openapi(
-      detailRoute,
-      async (c) => {
-        const { id } = c.req.valid('param');
-        const q = c.req.valid('query');
-        let result: DetailResult;
-        try {
-          result = await getConversation(id, q.include ?? [], c.get('client'), deps, { signal: c.req.raw.signal, requestId: c.get('requestId') });
-        } catch (e) {
-          if (e instanceof GatewayError && e.vendorErrors) metrics?.observeFailures(e.vendorErrors);
-          throw e;
-        }
-        // The vendor's part counts in the metrics and /vendors health as a page's does.
-        const src = result.source;
-        metrics?.observeSources([{ vendor: src.vendor, status: 'ok', mode: src.mode, total: null, fetched: src.mode === 'live' ? 1 : 0, calls: src.calls, dropped: 0, latencyMs: src.latencyMs, retries: 0 }]);
-        const body: DetailResult = { ...result, data: q.fields ? selectFields(result.data as Parameters<typeof selectFields>[0], q.fields) : result.data };
-        c.set('outcome', [{ vendor: body.source.vendor, status: 'ok', mode: body.source.mode, fetched: body.source.calls, dropped: 0, retries: 0, ms: body.source.latencyMs }]);
-        c.header('etag', detailTag(body));
-        c.header('cache-control', gateway.http.cacheControl);
-        return c.json(body, 200);
-      },
-      (result) => {
-        if (!result.success) throw invalidRequest(toInvalidParams(result.error));
-      },
-    )
-    .openapi(
+  const app = new OpenAPIHono<AppEnv>().openapi(
+    detailRoute,
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      let result: DetailResult;
+      try {
+        result = await getConversation(id, q.include ?? [], c.get('client'), deps, { signal: c.req.raw.signal, requestId: c.get('requestId') });
+      } catch (e) {
+        if (e instanceof GatewayError && e.vendorErrors) metrics?.observeFailures(e.vendorErrors);
+        throw e;
+      }
+      // The vendor's part counts in the metrics, /vendors health and the log line as a page's does.
+      const src = result.source;
+      const fetched = src.mode === 'live' ? 1 : 0;
+      metrics?.observeSources([{ vendor: src.vendor, status: 'ok', mode: src.mode, total: null, fetched, calls: src.calls, dropped: 0, latencyMs: src.latencyMs, retries: 0 }]);
+      c.set('outcome', [{ vendor: src.vendor, status: 'ok', mode: src.mode, fetched, dropped: 0, retries: 0, ms: src.latencyMs }]);
+      const body: DetailResult = { ...result, data: selectFields(result.data, q.fields) };
+      c.header('etag', detailTag(body));
+      c.header('cache-control', gateway.http.cacheControl);
+      return c.json(body, 200);
+    },
+    (result) => {
+      if (!result.success) throw invalidRequest(toInvalidParams(result.error));
+    },
+  );
+
+  return app.openapi(
     route,
     async (c) => {
       const query = toQuery(c.req.valid('query'), c.get('client'));

@@ -47,7 +47,7 @@ export type ConversationView = Conversation | (Partial<Conversation> & Pick<Conv
  * Keeps only the selected properties (and `id`, always: it is the key of the order and of
  * GET /conversations/{id}). `messages` and `raw` still need their include: a property the item lacks stays absent.
  */
-export function selectFields(c: Conversation, fields: readonly ConversationField[] | undefined): ConversationView {
+export function selectFields(c: ConversationView, fields: readonly ConversationField[] | undefined): ConversationView {
   if (!fields) return c;
   const out: Partial<Conversation> & Pick<Conversation, 'id'> = { id: c.id };
   const src = c as unknown as Record<string, unknown>;
