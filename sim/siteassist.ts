@@ -102,6 +102,13 @@ function list(req: SimRequest, data: readonly CanonicalConversation[], spelling:
   };
 }
 
+/** GET /v2/conversations/{id}: the list's row alone, or the page's 404 naming the id. */
+function one(id: string, data: readonly CanonicalConversation[], spelling: Spelling): SimResponse {
+  const c = data.find((x) => x.id === id);
+  if (!c) return fail(404, 'CONVERSATION_NOT_FOUND', 'Conversation not found!', { conversationId: id });
+  return { status: 200, body: renderRow(c, spelling !== 'current') };
+}
+
 /**
  * The vendor's behaviour. `spelling` defaults to `mixed`: even rows of a page say `lastInterationAt`, odd
  * ones `lastInteractionAt`, as during a rolling upgrade when both releases answer.
@@ -111,6 +118,7 @@ export function siteassistBehaviour(creds: SimCredentials, opts: { spelling?: Sp
   const self: VendorBehaviour = {
     handle(req, data) {
       if (creds.bearer !== undefined && bearerToken(req.headers) !== creds.bearer) return self.error('auth', {});
+      if (req.method === 'GET' && req.path.startsWith(`${PATH}/`)) return one(decodeURIComponent(req.path.slice(PATH.length + 1)), data, spelling);
       if (req.method !== 'GET' || req.path !== PATH) return fail(404, 'NOT_FOUND', 'Not found');
       return list(req, data, spelling);
     },
@@ -131,7 +139,7 @@ export function siteassistBehaviour(creds: SimCredentials, opts: { spelling?: Sp
   return self;
 }
 
-function expected(c: CanonicalConversation, vendor: string): Conversation {
+function expected(c: CanonicalConversation, vendor: string, opts: { messages: boolean } = { messages: false }): Conversation {
   const human = c.handledBy === 'human';
   const last = c.messages.at(-1);
   return {
@@ -150,7 +158,8 @@ function expected(c: CanonicalConversation, vendor: string): Conversation {
     contact: null,
     messageCount: null,
     lastMessage: last ? { text: last.text, author: AUTHOR[ROLE[last.author]], createdAt: iso(last.createdAt) } : null,
-    // No `messages` key even when asked: SiteAssist's list gives only the last message.
+    // SiteAssist's list gives only the last message: asked for, messages are null (it can't give them).
+    ...(opts.messages ? { messages: null } : {}),
   };
 }
 

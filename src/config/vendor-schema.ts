@@ -169,6 +169,18 @@ export const vendorSchema = z.strictObject({
   cache: cacheSchema.optional(),
   /** Keep an incremental local copy and serve from it where the vendor can't order or filter for us. */
   mirror: mirrorSchema.optional(),
+  /**
+   * How to read one conversation by id (GET /conversations/{id}), where the vendor has such a request: its
+   * path with `{id}` (the vendor's id, percent-encoded), where the item sits in the answer, and where its
+   * messages sit when the detail carries them and the list does not. A 404 means "no such conversation".
+   */
+  detail: z
+    .strictObject({
+      path: z.string().startsWith('/').includes('{id}', { message: 'must contain {id}' }),
+      item: pathSchema.default('$'),
+      messages: z.strictObject({ each: pathSchema, fields: z.strictObject(messageFields).optional() }).optional(),
+    })
+    .optional(),
   auth: authSchema.default({ type: 'none' }),
   request: z.strictObject({
     query: z.record(z.string(), fixedParam).default({}),

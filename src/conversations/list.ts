@@ -6,7 +6,7 @@
 import type { CompiledVendor } from '../dialect/vendor.js';
 import { GatewayError, invalidRequest, type VendorFailure } from '../errors/gateway-error.js';
 import type { ErrorCode } from '../errors/catalogue.js';
-import type { Conversation } from '../model/conversation.js';
+import { selectFields, type ConversationView } from '../model/conversation.js';
 import type { Missed, Query, QueryShape, VendorPosition } from '../model/query.js';
 import { planQuery, type MirrorAvailability, type Plan, type VendorPlan } from '../plan/plan.js';
 import { MAX_CURSOR_LENGTH, type CursorCodec, type CursorState } from '../merge/cursor.js';
@@ -40,7 +40,8 @@ export interface SourceReport {
 
 export interface ListResult {
   object: 'list';
-  data: Conversation[];
+  /** Whole conversations, or trimmed to `fields=`. */
+  data: ConversationView[];
   limit: number;
   offset: number;
   total: number | null;
@@ -174,7 +175,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
   const { missed } = missedOf(q, failed);
   const result: ListResult = {
     object: 'list',
-    data: merged.items.map((i) => i.conversation),
+    data: merged.items.map((i) => selectFields(i.conversation, q.fields)),
     limit: q.limit,
     offset: q.offset,
     total,
@@ -377,7 +378,10 @@ async function report(plan: Plan, sources: Source[], done: Set<string>, q: Query
 }
 
 export function shapeOf(q: QueryShape): QueryShape {
-  return { vendors: q.vendors, filters: q.filters, orderBy: q.orderBy, orderDir: q.orderDir, include: q.include, strict: q.strict, explain: q.explain, onVendorError: q.onVendorError };
+  return {
+    vendors: q.vendors, filters: q.filters, orderBy: q.orderBy, orderDir: q.orderDir, include: q.include, strict: q.strict, explain: q.explain, onVendorError: q.onVendorError,
+    ...(q.fields ? { fields: q.fields } : {}),
+  };
 }
 
 function explain(plan: Plan): ExplainedPlan[] {

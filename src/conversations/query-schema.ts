@@ -10,6 +10,8 @@ import type { ApiClient } from '../app-env.js';
 import { allowedVendors } from '../inbound/vendors.js';
 import { MAX_CURSOR_LENGTH } from '../merge/cursor.js';
 import { FILTER_NAMES, INCLUDES, ON_VENDOR_ERROR, ORDER_FIELDS, type Filters, type Include, type Query } from '../model/query.js';
+import { CONVERSATION_FIELDS, type ConversationField } from '../model/conversation.js';
+import type { FilterNotes } from './filter-notes.js';
 
 /**
  * ISO 8601 date-time with a zone (Z or ±hh:mm): an instant, never a local time. Case is spelled out
@@ -80,11 +82,36 @@ const list = <T extends string>(allowed: readonly T[], max: number, what: string
     }),
   );
 
-export function buildQuerySchema(g: GatewayConfig, vendorNames: readonly string[], disabledVendors: readonly string[] = []) {
+// Each parameter's description and example are what /openapi.json and /docs show.
+const doc = <T extends z.ZodType>(schema: T, description: string, example: string, extra: Record<string, unknown> = {}) =>
+  schema.optional().openapi({ description, example, ...extra });
+
+const includeParam = () =>
+  doc(
+    list<Include>(INCLUDES, INCLUDES.length, 'includes'),
+    `Comma list of extras: ${INCLUDES.join(', ')} (raw: the vendor's own item; messages: every message, \`[]\` when there are none, \`null\` when the vendor can't give them).`,
+    'messages',
+  );
+
+const fieldsParam = () =>
+  doc(
+    list<ConversationField>(CONVERSATION_FIELDS, CONVERSATION_FIELDS.length, 'fields'),
+    [
+      `Comma list of the properties each conversation shows (of ${CONVERSATION_FIELDS.join(', ')}); absent: all.`,
+      '`id` is always kept (it orders the page and names the conversation for GET /conversations/{id}); `messages` and `raw` still need their `include`.',
+      'Unknown names are a 400. A cursor keeps the selection, and the ETag covers the trimmed page.',
+    ].join(' '),
+    'id,title,lastActivityAt',
+  );
+
+/** The query of GET /conversations/{id}: only what shapes the one item. */
+export function buildDetailQuerySchema() {
+  return z.strictObject({ include: includeParam(), fields: fieldsParam() });
+}
+export type DetailParams = z.output<ReturnType<typeof buildDetailQuerySchema>>;
+
+export function buildQuerySchema(g: GatewayConfig, vendorNames: readonly string[], disabledVendors: readonly string[] = [], notes?: FilterNotes) {
   const l = g.limits;
-  // Each parameter's description and example are what /openapi.json and /docs show.
-  const doc = <T extends z.ZodType>(schema: T, description: string, example: string, extra: Record<string, unknown> = {}) =>
-    schema.optional().openapi({ description, example, ...extra });
   const filter = (what: string) => `${what}. Passed to vendors that support it, checked locally on the others.`;
   const instantDoc = (what: string, bound: string) => `${what} ${bound}: ISO 8601 date-time with offset (Z or ±hh:mm).`;
   return z.strictObject({
@@ -96,10 +123,10 @@ export function buildQuerySchema(g: GatewayConfig, vendorNames: readonly string[
     status: doc(once(z.enum(['open', 'closed'], { message: 'must be open or closed' })), filter('Conversation status'), 'open'),
     channel: doc(text(), filter('Channel, e.g. whatsapp, email, website'), 'whatsapp'),
     agentId: doc(text(), filter('Id of the agent handling the conversation'), 'agent-1'),
-    leadId: doc(text(), filter('Lead id'), 'f41bb290-0404-44d7-a969-b21a7ec65b77'),
-    visitorId: doc(text(), filter('Visitor id'), 'f41bb290-0404-44d7-a969-b21a7ec65b77'),
-    userId: doc(text(), filter('User id'), 'f41bb290-0404-44d7-a969-b21a7ec65b77'),
-    search: doc(text(l.maxSearchLength), filter('Free-text search'), 'refund'),
+    leadId: doc(text(), notes?.leadId ?? filter('Lead id'), 'f41bb290-0404-44d7-a969-b21a7ec65b77'),
+    visitorId: doc(text(), notes?.visitorId ?? filter('Visitor id'), 'f41bb290-0404-44d7-a969-b21a7ec65b77'),
+    userId: doc(text(), notes?.userId ?? filter('User id'), 'f41bb290-0404-44d7-a969-b21a7ec65b77'),
+    search: doc(text(l.maxSearchLength), notes?.search ?? filter('Free-text search'), 'refund'),
     createdAfter: doc(instant, instantDoc('Created at or after', '(inclusive, >=)'), '2024-03-01T00:00:00Z', { format: 'date-time' }),
     createdBefore: doc(instant, instantDoc('Created before', '(exclusive, <)'), '2024-06-01T00:00:00Z', { format: 'date-time' }),
     updatedAfter: doc(instant, instantDoc('Updated at or after', '(inclusive, >=)'), '2024-03-01T00:00:00Z', { format: 'date-time' }),
@@ -118,11 +145,8 @@ export function buildQuerySchema(g: GatewayConfig, vendorNames: readonly string[
       'The nextCursor of a previous page: opaque, signed, carries the query. Only limit may be sent with it.',
       'eyJ2IjoxfQ.c2lnbmF0dXJl',
     ),
-    include: doc(
-      list<Include>(INCLUDES, INCLUDES.length, 'includes'),
-      `Comma list of extras: ${INCLUDES.join(', ')} (raw: the vendor's own item; messages: all messages, where the vendor gives them).`,
-      'messages',
-    ),
+    include: includeParam(),
+    fields: fieldsParam(),
     explain: doc(bool, 'true adds the per-vendor plan (plan[]) to the response.', 'true', { default: 'false' }),
     strict: doc(bool, "true turns \"this vendor can't honour a filter\" into a 400 instead of skipping that vendor.", 'false', { default: 'false' }),
     onVendorError: doc(
@@ -188,6 +212,7 @@ export function normalizeQuery(p: QueryParams, gateway: GatewayConfig, enabledVe
     strict: p.strict ?? false,
     explain: p.explain ?? false,
     onVendorError: p.onVendorError ?? 'partial',
+    ...(p.fields ? { fields: p.fields } : {}),
     limit: p.limit ?? gateway.limits.defaultLimit,
     offset: p.offset ?? 0,
   };

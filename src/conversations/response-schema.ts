@@ -5,7 +5,8 @@
  */
 import { z } from '@hono/zod-openapi';
 import { ErrorCodeSchema, VendorFailureSchema } from '../errors/problem-schema.js';
-import type { Conversation, Message } from '../model/conversation.js';
+import type { Conversation, ConversationView, Message } from '../model/conversation.js';
+import type { DetailResult } from './detail.js';
 import { FILTER_NAMES } from '../model/query.js';
 import type { Same } from '../openapi/same.js';
 import type { ExplainedPlan, ListResult, SourceReport } from './list.js';
@@ -46,10 +47,27 @@ export const ConversationSchema = z
       .object({ text: z.string().nullable(), author, createdAt: instant('When it was sent') })
       .nullable()
       .openapi({ example: { text: 'Thanks!', author: 'customer', createdAt: '2024-05-01T12:30:00.000Z' } }),
-    messages: z.array(MessageSchema).nullable().optional().openapi({ description: 'With include=messages: every message, or null where the vendor gives none.' }),
+    messages: z
+      .array(MessageSchema)
+      .nullable()
+      .optional()
+      .openapi({ description: "Present exactly when include=messages: every message, `[]` when the conversation has none, `null` when the vendor can't give messages (its API has none, or this item carries none)." }),
     raw: z.unknown().optional().openapi({ description: "With include=raw: the vendor's own item, as it sent it." }),
   })
   .openapi('Conversation', { description: 'One conversation, the same shape whichever vendor holds it.' });
+
+/**
+ * A conversation trimmed by `fields=`: `id` always, every other property only where selected (and, for
+ * `messages` and `raw`, included). Every full Conversation is one too.
+ */
+export const ConversationFieldsSchema = ConversationSchema.partial()
+  .required({ id: true })
+  .openapi('ConversationFields', {
+    description: 'A Conversation trimmed by `fields=`: `id` always, the other properties only where `fields` names them.',
+  });
+
+/** A response item: the whole Conversation, or (with `fields=`) the selected part of one. */
+export const ConversationItemSchema = z.union([ConversationSchema, ConversationFieldsSchema]);
 
 export const SourceReportSchema = z
   .object({
@@ -97,7 +115,7 @@ export const MissedVendorSchema = z
 export const ConversationListSchema = z
   .object({
     object: z.literal('list'),
-    data: z.array(ConversationSchema),
+    data: z.array(ConversationItemSchema).openapi({ description: 'The page: whole Conversations, or with `fields=` each trimmed to the selected properties (`id` always kept).' }),
     limit: z.number().int().openapi({ example: 10 }),
     offset: z.number().int().openapi({ example: 0 }),
     total: z.number().int().nullable().openapi({ description: 'Exact size of the union over the included vendors, or null when it cannot be known exactly.', example: 137 }),
@@ -147,9 +165,42 @@ export const ConversationListSchema = z
     },
   });
 
+export const DetailSourceSchema = z
+  .object({
+    vendor: z.string().openapi({ example: 'acme' }),
+    mode: z.enum(['live', 'mirror']).openapi({ description: "live: read from the vendor's detail request now; mirror: read from the gateway's local copy." }),
+    syncedAt: z.string().nullable().optional().openapi({ format: 'date-time', description: 'mode=mirror: the instant as of which the copy is complete.' }),
+    lagMs: z.number().int().nullable().optional().openapi({ description: 'mode=mirror: how long ago syncedAt was, in ms.', example: 12000 }),
+    calls: z.number().int().openapi({ description: 'Vendor calls made (0 from a mirror).', example: 1 }),
+    latencyMs: z.number().int().openapi({ example: 12 }),
+  })
+  .openapi('DetailSource', { description: 'Where one conversation came from.' });
+
+export const ConversationDetailSchema = z
+  .object({
+    object: z.literal('conversation'),
+    data: ConversationItemSchema.openapi({ description: 'The conversation (trimmed with `fields=`).' }),
+    source: DetailSourceSchema,
+  })
+  .openapi('ConversationDetail', {
+    description: 'One conversation by its unified id.',
+    example: {
+      object: 'conversation',
+      data: {
+        id: 'acme:c-1001', vendor: 'acme', externalId: 'c-1001', title: 'Refund for order 4411', status: 'open', channel: 'whatsapp',
+        createdAt: '2024-05-01T09:00:00.000Z', updatedAt: '2024-05-01T12:30:00.000Z', lastActivityAt: '2024-05-01T12:30:00.000Z', closedAt: null,
+        handledBy: 'ai', agent: { id: 'agent-1', name: 'Ada' }, contact: { name: 'Grace', email: 'grace@example.com', phone: null }, messageCount: 4,
+        lastMessage: { text: 'Thanks!', author: 'customer', createdAt: '2024-05-01T12:30:00.000Z' },
+      },
+      source: { vendor: 'acme', mode: 'live', calls: 1, latencyMs: 12 },
+    },
+  });
+
 const _conversation: Same<z.infer<typeof ConversationSchema>, Conversation> = true;
+const _item: Same<z.infer<typeof ConversationItemSchema>, ConversationView> = true;
+const _detail: Same<z.infer<typeof ConversationDetailSchema>, Omit<DetailResult, 'data'> & { data: ConversationView }> = true;
 const _message: Same<z.infer<typeof MessageSchema>, Message> = true;
 const _source: Same<z.infer<typeof SourceReportSchema>, SourceReport> = true;
 const _plan: Same<z.infer<typeof ExplainedPlanSchema>, ExplainedPlan> = true;
 const _list: Same<z.infer<typeof ConversationListSchema>, ListResult> = true;
-void [_conversation, _message, _source, _plan, _list];
+void [_conversation, _item, _detail, _message, _source, _plan, _list];

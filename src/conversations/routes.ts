@@ -3,15 +3,18 @@
  * responses) is declared with @hono/zod-openapi from the same zod schema that validates the request.
  */
 import { createHash } from 'node:crypto';
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { etag } from 'hono/etag';
 import type { GatewayConfig } from '../config/gateway-schema.js';
 import { GatewayError, invalidRequest, type VendorFailure } from '../errors/gateway-error.js';
 import { CursorError } from '../merge/cursor.js';
 import type { Query } from '../model/query.js';
-import { buildQuerySchema, crossFieldProblems, normalizeQuery, toInvalidParams, type QueryParams } from './query-schema.js';
+import { buildDetailQuerySchema, buildQuerySchema, crossFieldProblems, normalizeQuery, toInvalidParams, type QueryParams } from './query-schema.js';
 import { listConversations, type ListDeps, type ListResult } from './list.js';
-import { ConversationListSchema } from './response-schema.js';
+import { getConversation, type DetailResult } from './detail.js';
+import { filterNotes } from './filter-notes.js';
+import { selectFields } from '../model/conversation.js';
+import { ConversationDetailSchema, ConversationListSchema } from './response-schema.js';
 import { API_KEY_SECURITY, problemResponses, REQUEST_ID_HEADERS } from '../openapi/responses.js';
 import type { ApiClient, AppEnv } from '../app-env.js';
 import { checkCursorVendors } from '../inbound/vendors.js';
@@ -22,7 +25,7 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
   // A disabled vendor is not one a caller can name.
   const enabled = deps.vendors.filter((v) => v.enabled).map((v) => v.name);
   const disabled = deps.vendors.filter((v) => !v.enabled).map((v) => v.name);
-  const schema = buildQuerySchema(gateway, enabled, disabled);
+  const schema = buildQuerySchema(gateway, enabled, disabled, filterNotes(deps.vendors));
   const toQuery = (p: QueryParams, client: ApiClient | undefined): Query => {
     if (p.cursor !== undefined) {
       let state;
@@ -85,7 +88,69 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
     },
   });
 
-  return new OpenAPIHono<AppEnv>().openapi(
+  const detailRoute = createRoute({
+    method: 'get',
+    path: '/conversations/{id}',
+    operationId: 'getConversation',
+    tags: ['Conversations'],
+    summary: 'One conversation by its unified id',
+    description: [
+      'The conversation `id` names (`<vendor>:<the vendor\'s id>`, as in a listed item\'s `id`).',
+      "A mirrored vendor answers from its mirror (`source.mode: mirror`); a vendor whose config declares a detail request is asked for it (`live`), also when its mirror doesn't hold the conversation yet.",
+      "404 `NOT_FOUND` names the id and says why: the vendor holds no such conversation, no vendor has that name, the vendor is disabled, or it can't be read by id (no detail request and no mirror).",
+      'A malformed id is a 400; a vendor the API key may not read is a 403; a vendor failing maps as on the list (502, 503, 504, 429 with `Retry-After`), with its error in `errors[]`.',
+    ].join('\n\n'),
+    security: API_KEY_SECURITY,
+    middleware: [etag()] as const,
+    request: {
+      params: z.object({
+        id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' }, description: "`<vendor>:<the vendor's id>`; percent-encode a `/` in the vendor's id.", example: 'acme:c-1001' }),
+      }),
+      query: buildDetailQuerySchema(),
+    },
+    responses: {
+      200: {
+        description: 'The conversation.',
+        headers: {
+          ...REQUEST_ID_HEADERS,
+          ETag: { description: 'Weak ETag over the conversation as shown; send it back as If-None-Match.', schema: { type: 'string' } },
+          'Cache-Control': { description: 'http.cacheControl (default: private, no-cache).', schema: { type: 'string' } },
+        },
+        content: { 'application/json': { schema: ConversationDetailSchema } },
+      },
+      304: { description: 'Not modified: the conversation is unchanged since the If-None-Match ETag.' },
+      ...problemResponses(['INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'INTERNAL_ERROR', 'UPSTREAM_ERROR', 'UPSTREAM_AUTH_FAILED', 'UPSTREAM_REJECTED', 'UPSTREAM_INVALID_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'OVERLOADED', 'UPSTREAM_TIMEOUT']),
+    },
+  });
+
+  const app = new OpenAPIHono<AppEnv>().openapi(
+    detailRoute,
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      let result: DetailResult;
+      try {
+        result = await getConversation(id, q.include ?? [], c.get('client'), deps, { signal: c.req.raw.signal, requestId: c.get('requestId') });
+      } catch (e) {
+        if (e instanceof GatewayError && e.vendorErrors) metrics?.observeFailures(e.vendorErrors);
+        throw e;
+      }
+      // The vendor's part counts in the metrics, /vendors health and the log line as a page's does.
+      const src = result.source;
+      const fetched = src.mode === 'live' ? 1 : 0;
+      metrics?.observeSources([{ vendor: src.vendor, status: 'ok', mode: src.mode, total: null, fetched, calls: src.calls, dropped: 0, latencyMs: src.latencyMs, retries: 0 }]);
+      c.set('outcome', [{ vendor: src.vendor, status: 'ok', mode: src.mode, fetched, dropped: 0, retries: 0, ms: src.latencyMs }]);
+      const body: DetailResult = { ...result, data: selectFields(result.data, q.fields) };
+      c.header('etag', detailTag(body));
+      c.header('cache-control', gateway.http.cacheControl);
+      return c.json(body, 200);
+    },
+    (result) => {
+      if (!result.success) throw invalidRequest(toInvalidParams(result.error));
+    },
+  );
+
+  return app.openapi(
     route,
     async (c) => {
       const query = toQuery(c.req.valid('query'), c.get('client'));
@@ -124,6 +189,10 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
       if (problems.length > 0) throw invalidRequest(problems);
     },
   );
+}
+
+function detailTag(r: DetailResult): string {
+  return `W/"${createHash('sha1').update(JSON.stringify(r.data)).digest('base64url')}"`;
 }
 
 function pageTag(r: ListResult): string {

@@ -179,7 +179,9 @@ export function compileFields(vendor: string, f: FieldsConfig): ItemMapper {
       messageCount: messageCount(raw, opts) as number | null,
       lastMessage: last ? ({ ...last, createdAt: toIso(last.createdAt) } as Conversation['lastMessage']) : null,
     };
-    if (opts.messages && messages) conversation.messages = messages(raw, opts);
+    // One rule for every vendor: asked for, `messages` is always there: null when the vendor can't give
+    // them (no messages in its config, or none in this item), [] when it gives none.
+    if (opts.messages) conversation.messages = messages ? messages(raw, opts) : null;
     if (opts.raw) conversation.raw = raw;
     return conversation;
   };

@@ -44,6 +44,16 @@ export interface Page {
   facts: PageFacts;
 }
 
+/** Reading one conversation by its vendor id, as the vendor's `detail` declares it. */
+export interface DetailRequest {
+  /** The vendor id → the request (fixed parameters included: a scope every call carries). */
+  buildRequest(externalId: string): PageRequest;
+  /** The answer → the raw item, `notFound` (a 404), or the failure. */
+  readItem(res: RawResponse): { item: unknown } | 'notFound' | VendorFailure;
+  /** The item → the unified conversation (messages from the detail's own path, where it has one). */
+  mapItem: ItemMapper;
+}
+
 export interface CompiledVendor {
   readonly name: string;
   readonly enabled: boolean;
@@ -86,6 +96,8 @@ export interface CompiledVendor {
   scrub(f: VendorFailure): VendorFailure;
   /** How its local copy is kept and served; null for a vendor read live only. */
   readonly mirror: MirrorSpec | null;
+  /** How to read one conversation by id; null when the vendor has no such request. */
+  readonly detail: DetailRequest | null;
   /**
    * Where the items sit as plain keys (`[]` for a bare array), when a 2xx body holds nothing else we must
    * check (no errorWhen): such a body can be parsed as a stream. Null otherwise.
@@ -188,10 +200,13 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
   const itemKeys = !v.response.errorWhen && steps.every((s) => s.kind === 'key') ? steps.map((s) => (s as { key: string }).key) : null;
   const mirror = compileMirror(v, { filters, order: order ? order.fields : null, paging, origin: base ? base.origin : '', headers, fixed, hasMessagesInclude: messagesParams.length > 0, streamable: itemKeys !== null }, timeoutMs);
 
+  const detail = v.detail ? compileDetail(v, v.detail, { prefix, fixed, mapItem, mapError, redact }) : null;
+
   return {
     name: v.name,
     enabled: v.enabled,
     mirror,
+    detail,
     itemKeys,
     origin,
     timeoutMs,
@@ -250,6 +265,40 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
     },
     mapItem,
     mapError,
+  };
+}
+
+function compileDetail(
+  v: VendorConfig,
+  d: NonNullable<VendorConfig['detail']>,
+  c: { prefix: string; fixed: readonly [string, string][]; mapItem: ItemMapper; mapError: ErrorMapper; redact: Redactor },
+): DetailRequest {
+  const item = compilePath(d.item);
+  const errorWhen = v.response.errorWhen;
+  const errorProbe: Getter | null = errorWhen ? compilePath(errorWhen.path) : null;
+  let mapItem = c.mapItem;
+  if (d.messages) {
+    const fields = d.messages.fields ?? v.response.fields.messages?.fields;
+    if (!fields) throw new DialectError('detail.messages.fields', 'is needed: response.fields.messages has no fields to reuse');
+    // The detail's messages are there whenever it answers: no include decides whether they are read.
+    mapItem = compileFields(v.name, { ...v.response.fields, messages: { each: d.messages.each, fields } });
+  }
+  const query = new URLSearchParams([...c.fixed]).toString();
+  return {
+    buildRequest: (externalId) => ({ path: c.prefix + d.path.replaceAll('{id}', encodeURIComponent(externalId)), query }),
+    readItem: (res) => {
+      if (res.status === 404) return 'notFound';
+      const parsed = tryParseJson(res.body);
+      if (res.status < 200 || res.status > 299) return c.mapError(res, parsed);
+      if (parsed === undefined) return failure('UPSTREAM_INVALID_RESPONSE', `expected a JSON body, got ${describeBody(res, c.redact)}`, { upstreamStatus: res.status });
+      if (errorProbe && errorWhen && errorProbe(parsed) === errorWhen.equals) return c.mapError(res, parsed);
+      const found = item(parsed);
+      if (typeof found !== 'object' || found === null || Array.isArray(found)) {
+        return failure('UPSTREAM_INVALID_RESPONSE', `expected a conversation at "${d.item}"`, { upstreamStatus: res.status });
+      }
+      return { item: found };
+    },
+    mapItem,
   };
 }
 

@@ -7,7 +7,7 @@ export const ERROR_CATALOGUE = {
   INVALID_CURSOR: { status: 400, title: 'The cursor is invalid' },
   UNAUTHORIZED: { status: 401, title: 'Authentication is required' },
   FORBIDDEN: { status: 403, title: 'Access is denied' },
-  NOT_FOUND: { status: 404, title: 'No such route' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'The route does not serve this method' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   UPSTREAM_AUTH_FAILED: { status: 502, title: 'A vendor refused our credentials' },

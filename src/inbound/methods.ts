@@ -9,21 +9,34 @@ import { rejection } from './reject.js';
 
 export const ALLOWED_METHODS = 'GET, HEAD';
 
-/**
- * The paths `app` serves with GET, read on first use (when every route is registered). Our routes have
- * no path parameters, so a path is known exactly when it is one of these.
- */
-export function getPaths(app: Pick<Hono, 'routes'>): () => ReadonlySet<string> {
-  let paths: Set<string> | undefined;
-  return () => (paths ??= new Set(app.routes.filter((r) => r.method === 'GET').map((r) => r.path)));
+/** The paths a router serves: exact ones, and those with `:param` segments (one segment each). */
+export interface KnownPaths {
+  /** The route pattern serving `path` (a bounded metrics label), or null. */
+  match(path: string): string | null;
 }
 
-export function methodGuard(known: () => ReadonlySet<string>): MiddlewareHandler<AppEnv> {
+/** The paths `app` serves with GET, read on first use (when every route is registered). */
+export function getPaths(app: Pick<Hono, 'routes'>): () => KnownPaths {
+  let paths: KnownPaths | undefined;
+  return () => (paths ??= knownPaths(app.routes.filter((r) => r.method === 'GET').map((r) => r.path)));
+}
+
+function knownPaths(routes: readonly string[]): KnownPaths {
+  const exact = new Set(routes.filter((p) => !p.includes('/:') && !p.includes('*')));
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const patterns = routes
+    .filter((p) => p.includes('/:'))
+    .map((p) => [p, new RegExp(`^${p.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : escape(seg))).join('/')}$`)] as const);
+  return { match: (path) => (exact.has(path) ? path : (patterns.find(([, re]) => re.test(path))?.[0] ?? null)) };
+}
+
+export function methodGuard(known: () => KnownPaths): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const method = c.req.method;
-    if (method === 'GET' || method === 'HEAD' || !known().has(c.req.path)) return next();
-    // A bounded label: the path is one of ours.
-    c.set('route', c.req.path);
+    const route = method === 'GET' || method === 'HEAD' ? null : known().match(c.req.path);
+    if (route === null) return next();
+    // A bounded label: the pattern of one of our routes, never the path asked for.
+    c.set('route', route);
     return rejection(c, new GatewayError('METHOD_NOT_ALLOWED', `${method} ${c.req.path}: this route serves GET and HEAD only`), { allow: ALLOWED_METHODS });
   };
 }

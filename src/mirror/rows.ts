@@ -111,6 +111,8 @@ export class MirrorItem implements Item {
     if (!s) throw new Error(`${this.row.id}: its stored shape was not read (the mirror source fills the items a page shows)`);
     const c = JSON.parse(s.doc) as Conversation;
     if (this.include.messages && s.extra !== null) Object.assign(c, JSON.parse(s.extra));
+    // Rows stored before every vendor's items carried the key: null is what the vendor gave.
+    if (this.include.messages && !('messages' in c)) c.messages = null;
     if (this.include.raw) c.raw = s.raw === null ? null : JSON.parse(s.raw);
     return (this.shape = c);
   }

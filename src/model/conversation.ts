@@ -30,6 +30,32 @@ export interface Conversation {
   raw?: unknown;
 }
 
+/** Every property of a Conversation, in the order it is shown: what `fields=` may name. */
+export const CONVERSATION_FIELDS = [
+  'id', 'vendor', 'externalId', 'title', 'status', 'channel', 'createdAt', 'updatedAt', 'lastActivityAt', 'closedAt',
+  'handledBy', 'agent', 'contact', 'messageCount', 'lastMessage', 'messages', 'raw',
+] as const satisfies readonly (keyof Conversation)[];
+export type ConversationField = (typeof CONVERSATION_FIELDS)[number];
+// Every key listed, none invented: a new Conversation property must be selectable.
+const _everyField: [keyof Conversation] extends [ConversationField] ? true : false = true;
+void _everyField;
+
+/** A conversation trimmed by `fields=`: `id` always, the rest only where selected. */
+export type ConversationView = Conversation | (Partial<Conversation> & Pick<Conversation, 'id'>);
+
+/**
+ * Keeps only the selected properties (and `id`, always: it is the key of the order and of
+ * GET /conversations/{id}). `messages` and `raw` still need their include: a property the item lacks stays absent.
+ */
+export function selectFields(c: ConversationView, fields: readonly ConversationField[] | undefined): ConversationView {
+  if (!fields) return c;
+  const out: Partial<Conversation> & Pick<Conversation, 'id'> = { id: c.id };
+  const src = c as unknown as Record<string, unknown>;
+  const dst = out as unknown as Record<string, unknown>;
+  for (const f of fields) if (f in src) dst[f] = src[f];
+  return out;
+}
+
 /**
  * A conversation as it travels through the pipeline: its id and instants (all that ordering needs, read
  * when the item arrives) and the public shape, built only when something asks for it — a page holds a

@@ -1,5 +1,6 @@
 /** The validated, normalized form of a GET /conversations request. */
 import type { ErrorCode } from '../errors/catalogue.js';
+import type { ConversationField } from './conversation.js';
 
 export const ORDER_FIELDS = ['lastActivityAt', 'createdAt', 'updatedAt'] as const;
 export type OrderField = (typeof ORDER_FIELDS)[number];
@@ -49,6 +50,8 @@ export interface QueryShape {
   strict: boolean;
   explain: boolean;
   onVendorError: OnVendorError;
+  /** `fields=`: the properties each item shows (absent: all). A cursor keeps it, as it keeps `include`. */
+  fields?: ConversationField[];
 }
 
 /** The sort key of the last item a page returned: where the next page starts. */

@@ -16,7 +16,7 @@ describe('typed client', () => {
     const page = await sb.listConversations({ vendor: ['siteassist', 'superagentes'], orderBy: 'createdAt', orderDir: 'asc', createdAfter: new Date('2020-01-01T00:00:00Z'), limit: 5, explain: true });
     expect(page.object).toBe('list');
     expect(page.data).toHaveLength(5);
-    expect(page.data.every((c: Conversation) => c.vendor === 'siteassist' || c.vendor === 'superagentes')).toBe(true);
+    expect(page.data.every((c) => c.vendor === 'siteassist' || c.vendor === 'superagentes')).toBe(true);
     const created = page.data.map((c) => Date.parse(c.createdAt!));
     expect(created).toEqual([...created].sort((a, b) => a - b));
     expect(page.plan?.map((p) => p.vendor).sort()).toEqual(['siteassist', 'superagentes']);
@@ -51,6 +51,16 @@ describe('typed client', () => {
     expect(e.problem?.invalidParams?.map((p) => p.name).sort()).toEqual(['limit', 'orderBy']);
     const cursor = await sb.listConversations({ cursor: 'not-a-cursor' }).catch((x: SwitchboardError) => x);
     expect(cursor).toMatchObject({ status: 400, code: 'INVALID_CURSOR' });
+  });
+
+  it('fields= trims each item, and the page is typed by the names given', async () => {
+    const page = await sb.listConversations({ fields: ['title', 'lastActivityAt'], limit: 3 });
+    expect(page.data).toHaveLength(3);
+    for (const c of page.data) expect(Object.keys(c).sort()).toEqual(['id', 'lastActivityAt', 'title']);
+    // @ts-expect-error: not selected, so not in the item's type
+    void page.data[0]?.channel;
+    const title: string | null | undefined = page.data[0]?.title;
+    expect(title === undefined).toBe(false);
   });
 
   it('reads /vendors, /healthz and /readyz', async () => {

@@ -38,7 +38,8 @@ type Shipped = {
   SourceReport: Client.SourceReport;
   ExplainedPlan: Client.ExplainedPlan;
   MissedVendor: Client.MissedVendor;
-  ConversationList: Client.ConversationList;
+  // What the server may send: whole items, or with fields= the selected parts of them.
+  ConversationList: Client.ConversationList<Client.Conversation | Client.ConversationFields>;
   Problem: Client.Problem;
   InvalidParam: Client.InvalidParam;
   VendorFailure: Client.VendorFailure;

@@ -4,11 +4,13 @@
  * simulators, read live, and again served from their mirrors (every vendor mirrored: the seed vendors with
  * their own mirror block, the others with `serve: always`).
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateConversations, prng, uuidFrom } from '../../sim/canonical.js';
 import type { CanonicalConversation } from '../../sim/canonical.js';
 import { ALL_VENDORS, startHarness, type Harness, type VendorUnderTest } from '../helpers/harness.js';
 import { referenceList, toQueryString, type RefQuery } from '../helpers/reference.js';
+import { carriesMessages } from '../../sim/uncodie.js';
 
 const rand = prng(99);
 const LEADS = [uuidFrom(rand), uuidFrom(rand)];
@@ -17,8 +19,25 @@ const AGENTS = [{ id: uuidFrom(rand), name: 'Agent A' }, { id: uuidFrom(rand), n
 const MODES = ['live', 'mirror'] as const;
 const CASES = MODES.flatMap((mode) => ALL_VENDORS.map((vendor) => ({ mode, vendor, name: vendor.name })));
 
-const dataFor = (vendor: VendorUnderTest) =>
-  generateConversations({ seed: vendor.name.length * 31, count: 57, spanSeconds: 3600 * 6, idPrefix: vendor.name, leads: LEADS, agents: AGENTS, channels: ['whatsapp', 'website', 'mail'] });
+/** Every vendor's data holds one conversation with no message at all (index EMPTY). */
+const EMPTY = 7;
+const dataFor = (vendor: VendorUnderTest) => {
+  const data = generateConversations({ seed: vendor.name.length * 31, count: 57, spanSeconds: 3600 * 6, idPrefix: vendor.name, leads: LEADS, agents: AGENTS, channels: ['whatsapp', 'website', 'mail'] });
+  data[EMPTY]!.messages = [];
+  return data;
+};
+
+/**
+ * What include=messages gives for a conversation with no message, per vendor: [] where the vendor gives
+ * messages, null where it can't (its list carries none; Uncodie only on the rows that carry them).
+ */
+const NO_MESSAGES: Record<string, (c: CanonicalConversation) => [] | null> = {
+  siteassist: () => null,
+  superagentes: () => [],
+  uncodie: (c) => (carriesMessages(c) ? [] : null),
+  cursorly: () => null,
+  pagebox: () => null,
+};
 
 describe.each(CASES)('vendor contract ($mode): $name', ({ mode, vendor }: { mode: (typeof MODES)[number]; vendor: VendorUnderTest }) => {
   let h: Harness;
@@ -104,6 +123,37 @@ describe.each(CASES)('vendor contract ($mode): $name', ({ mode, vendor }: { mode
     const ref = referenceList([refVendor()], {}, { messages: true }).slice(0, 5);
     expect(res.body.data.map(({ raw, ...c }: { raw: unknown }) => c)).toEqual(ref);
     for (const c of res.body.data) expect(typeof c.raw).toBe('object');
+  });
+
+  it('include=messages: every item has the key, [] where the vendor gives none, null where it cannot give them', async () => {
+    const res = await h.get('/conversations?limit=100&include=messages');
+    expect(res.status).toBe(200);
+    for (const c of res.body.data) expect(Object.keys(c), c.id).toContain('messages');
+    const empty = res.body.data.find((c: { externalId: string }) => c.externalId === data[EMPTY]!.id);
+    expect(empty.messages).toEqual(NO_MESSAGES[vendor.name]!(data[EMPTY]!));
+    expect(res.body.data).toEqual(referenceList([refVendor()], {}, { messages: true }));
+    // Not asked for: the key is absent on every vendor.
+    const plain = await h.get('/conversations?limit=5');
+    for (const c of plain.body.data) expect(Object.keys(c)).not.toContain('messages');
+  });
+
+  it('GET /conversations/{id}: the item the list shows, from the mirror, the detail request, or a 404 saying why', async () => {
+    const want = referenceList([refVendor()], {}, { messages: true })[3]!;
+    const res = await h.get(`/conversations/${encodeURIComponent(want.id)}?include=messages`);
+    // Whether the vendor's config declares a detail request (only that, or a mirror, reads by id).
+    const hasDetail = /^detail:/m.test(await readFile(vendor.configFile, 'utf8'));
+    if (mode === 'live' && !hasDetail) {
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ code: 'NOT_FOUND', detail: `no conversation ${want.id}: vendor ${vendor.name} can't be read by id: its config declares no detail request and it is not mirrored` });
+      return;
+    }
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.data).toEqual(want);
+    expect(res.body.source).toMatchObject({ vendor: vendor.name, mode, calls: mode === 'mirror' ? 0 : 1 });
+    const missing = await h.get(`/conversations/${encodeURIComponent(`${vendor.name}:no-such-id`)}`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('NOT_FOUND');
+    expect(missing.body.detail).toMatch(new RegExp(`^no conversation ${vendor.name}:no-such-id: `));
   });
 
   it('reads a vendor that orders for us only as deep as the page needs (a mirror not at all)', async () => {

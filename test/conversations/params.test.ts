@@ -387,7 +387,7 @@ describe('cursors', () => {
 });
 
 describe('routes and request ids', () => {
-  it.each(['/nope', '/conversations/123', '/conversation', '/'])('GET %s is a 404 problem+json NOT_FOUND', async (path) => {
+  it.each(['/nope', '/conversations/siteassist:1/messages', '/conversation', '/'])('GET %s is a 404 problem+json NOT_FOUND', async (path) => {
     const res = await h.get(path);
     expectProblem(res, 404, 'NOT_FOUND');
   });

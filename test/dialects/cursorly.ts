@@ -157,7 +157,7 @@ function behaviour(creds: SimCredentials): VendorBehaviour {
   return self;
 }
 
-function expected(c: CanonicalConversation, vendor: string): Conversation {
+function expected(c: CanonicalConversation, vendor: string, opts: { messages: boolean } = { messages: false }): Conversation {
   const last = c.messages.at(-1);
   return {
     id: `${vendor}:${c.id}`,
@@ -175,7 +175,8 @@ function expected(c: CanonicalConversation, vendor: string): Conversation {
     contact: { name: c.contact.name, email: c.contact.email, phone: c.contact.phone },
     messageCount: c.messages.length,
     lastMessage: last ? { text: last.text, author: AUTHOR[ROLE[last.author]], createdAt: iso(last.createdAt) } : null,
-    // No `messages` key even when asked: the list gives only the last message.
+    // The list gives only the last message: asked for, messages are null (it can't give them).
+    ...(opts.messages ? { messages: null } : {}),
   };
 }
 

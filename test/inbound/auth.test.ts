@@ -101,7 +101,10 @@ describe('API keys', () => {
 
   it('guards unknown paths under /conversations too (401 before 404)', async () => {
     expectProblem(await h.get('/conversations/anything'), 401, 'UNAUTHORIZED');
-    expectProblem(await h.get('/conversations/anything', bearer(full)), 404, 'NOT_FOUND');
+    expectProblem(await h.get('/conversations/anything/else'), 401, 'UNAUTHORIZED');
+    expectProblem(await h.get('/conversations/anything/else', bearer(full)), 404, 'NOT_FOUND');
+    // One segment is GET /conversations/{id}: checked behind the key like the list.
+    expectProblem(await h.get('/conversations/anything', bearer(full)), 400, 'INVALID_REQUEST');
   });
 
   it('refuses a client without the conversations:read scope with 403', async () => {

@@ -36,8 +36,10 @@ describe('canonical paths', () => {
       const res = await get(target);
       expect(res.body, target).not.toMatch(/switchboard_http_requests_total/);
       if (target.includes('..%2f')) {
-        // `%2f` is reserved, not decoded: no route by that name, not a way to /metrics.
-        expect(res.status, target).toBe(404);
+        // `%2f` is reserved, not decoded: one path segment, read as a conversation id (malformed: no
+        // vendor prefix), never a way to /metrics.
+        expect(res.status, target).toBe(400);
+        expect(JSON.parse(res.body).invalidParams).toEqual([{ name: 'id', reason: expect.stringMatching(/^must be <vendor>:/) }]);
         continue;
       }
       expect(res.status, target).toBe(400);

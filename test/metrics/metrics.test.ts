@@ -65,19 +65,22 @@ describe('GET /metrics', () => {
     expect((await h.get('/conversations?limit=0')).status).toBe(400);
     expect((await h.get('/healthz')).status).toBe(200);
     expect((await h.get('/no/such/path')).status).toBe(404);
-    expect((await h.get('/conversations/abc123')).status).toBe(404);
+    expect((await h.get('/conversations/abc123/more')).status).toBe(404);
+    // GET /conversations/{id} counts under its pattern, never the id.
+    expect((await h.get('/conversations/nope:abc123')).status).toBe(404);
     const after = await scrape(h);
 
     expect(count(after, '/conversations', '200') - count(before, '/conversations', '200')).toBe(3);
     expect(count(after, '/conversations', '400') - count(before, '/conversations', '400')).toBe(1);
     expect(count(after, '/healthz', '200') - count(before, '/healthz', '200')).toBe(1);
+    expect(count(after, '/conversations/:id', '404') - count(before, '/conversations/:id', '404')).toBe(1);
     expect(count(after, 'unmatched', '404') - count(before, 'unmatched', '404')).toBe(2);
     // The scrape before this one was counted, under its route.
     expect(count(after, '/metrics', '200')).toBeGreaterThanOrEqual(1);
     // Raw paths never become label values.
     const routes = new Set(after.select('switchboard_http_requests_total').map((s) => s.labels.route));
     expect([...routes].sort()).toEqual(expect.arrayContaining(['/conversations', '/healthz', '/metrics', 'unmatched']));
-    for (const r of routes) expect(['/conversations', '/healthz', '/readyz', '/metrics', 'unmatched']).toContain(r);
+    for (const r of routes) expect(['/conversations', '/conversations/:id', '/healthz', '/readyz', '/metrics', 'unmatched']).toContain(r);
 
     // The histogram saw each request once.
     const hist = { route: '/conversations', method: 'GET', status: '200' };

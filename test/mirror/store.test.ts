@@ -185,6 +185,30 @@ describe.each(targets)('mirror store on $name', ({ name, open }) => {
     expect(await store.count(m.id, after.rev, {})).toBe(121);
   });
 
+  it('reads one conversation by id as of a revision (its keys, its shape, include-only parts only when asked)', async () => {
+    const m = await store.ensure('byid', 'i', 'm', 'http://byid', T0);
+    const one = row(7, { extra: '{"messages":[]}', raw: '{"id":"7"}' });
+    await store.write(m.id, [one, row(8)], { now: T0 });
+    const rev = (await store.meta(m.id))!.rev;
+    expect(await store.row(m.id, rev, one.id, { extra: true, raw: true })).toEqual({
+      id: one.id, la: one.times.lastActivityAt, cr: one.times.createdAt, up: one.times.updatedAt,
+      leadId: one.leadId, visitorId: null, userId: null, doc: one.doc, extra: '{"messages":[]}', raw: '{"id":"7"}',
+    });
+    expect(await store.row(m.id, rev, one.id, { extra: false, raw: false })).toMatchObject({ doc: one.doc, extra: null, raw: null });
+    // A null instant comes back as null, not as the sort sentinel.
+    expect((await store.row(m.id, rev, row(10).id, { extra: false, raw: false }))).toBeNull();
+    await store.write(m.id, [row(10)], { now: T0 + 1 });
+    const later = (await store.meta(m.id))!.rev;
+    expect((await store.row(m.id, later, row(10).id, { extra: false, raw: false }))!.up).toBeNull();
+    // A changed conversation: each revision reads its own version; another mirror's id is not found.
+    await store.write(m.id, [{ ...one, hash: 'changed', doc: '{"changed":true}' }], { now: T0 + 2 });
+    const now = (await store.meta(m.id))!.rev;
+    expect((await store.row(m.id, rev, one.id, { extra: false, raw: false }))!.doc).toBe(one.doc);
+    expect((await store.row(m.id, now, one.id, { extra: false, raw: false }))!.doc).toBe('{"changed":true}');
+    const other = await store.ensure('byid-other', 'i', 'm', 'http://other', T0);
+    expect(await store.row(other.id, now, one.id, { extra: false, raw: false })).toBeNull();
+  });
+
   it('a full read that is sure removes what it did not see; one that is not needs two misses', async () => {
     const m = await store.ensure('recon', 'i', 'm', 'http://recon', T0);
     const base = Array.from({ length: 30 }, (_, i) => row(i));

@@ -72,6 +72,28 @@ describe('responses conform to /openapi.json', () => {
     expect(mixed.body.code).toBe('INVALID_REQUEST');
   });
 
+  it('GET /conversations/{id}: 200 whole, with includes and trimmed by fields=; 400, 404 and a failed vendor are Problems', async () => {
+    const page = await conforms('/conversations?limit=20&fields=title', '/conversations', 200);
+    expect(Object.keys(page.body.data[0]).sort()).toEqual(['id', 'title']);
+    const ids: string[] = (await h.get('/conversations?limit=100')).body.data.map((c: { id: string }) => c.id);
+    const id = encodeURIComponent(ids.find((i) => i.startsWith('siteassist:'))!);
+    await conforms(`/conversations/${id}`, '/conversations/{id}', 200);
+    await conforms(`/conversations/${id}?include=messages,raw`, '/conversations/{id}', 200);
+    const trimmed = await conforms(`/conversations/${id}?fields=id,lastActivityAt`, '/conversations/{id}', 200);
+    expect(Object.keys(trimmed.body.data)).toEqual(['id', 'lastActivityAt']);
+    await conforms('/conversations/no-colon', '/conversations/{id}', 400);
+    await conforms(`/conversations/${id}?fields=nope`, '/conversations/{id}', 400);
+    await conforms('/conversations/nope:1', '/conversations/{id}', 404);
+    await conforms(`/conversations/${encodeURIComponent(ids.find((i) => i.startsWith('uncodie:'))!)}`, '/conversations/{id}', 404);
+    h.sims.get('siteassist')!.fault = { kind: 'internal' };
+    try {
+      await conforms(`/conversations/${id}`, '/conversations/{id}', 502);
+    } finally {
+      setFault(null);
+      h.resetState();
+    }
+  });
+
   it('404: an unknown route is a Problem', async () => {
     const res = await h.get('/nope');
     expect(res.status).toBe(404);

@@ -11,7 +11,7 @@ import type { OpenApiDocument } from './spec-validator.js';
 const PARAMS = [
   'vendor', 'status', 'channel', 'agentId', 'leadId', 'visitorId', 'userId', 'search',
   'createdAfter', 'createdBefore', 'updatedAfter', 'updatedBefore',
-  'orderBy', 'orderDir', 'limit', 'offset', 'cursor', 'include', 'explain', 'strict', 'onVendorError',
+  'orderBy', 'orderDir', 'limit', 'offset', 'cursor', 'include', 'fields', 'explain', 'strict', 'onVendorError',
 ];
 
 let h: Harness;
@@ -27,7 +27,7 @@ afterAll(async () => h?.close());
 describe('GET /openapi.json', () => {
   it('is OpenAPI 3.1 with every route', () => {
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/conversations', '/healthz', '/metrics', '/readyz', '/vendors']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/conversations', '/conversations/{id}', '/healthz', '/metrics', '/readyz', '/vendors']);
     expect(Object.keys(doc.components.securitySchemes ?? {}).sort()).toEqual(['apiKeyHeader', 'bearerAuth']);
   });
 
@@ -44,6 +44,35 @@ describe('GET /openapi.json', () => {
   it('follows the config: the vendor parameter names the configured vendors', () => {
     const vendor = doc.paths['/conversations']!.get!.parameters!.find((p) => p.name === 'vendor')!;
     expect(vendor.description).toContain('siteassist, superagentes, uncodie');
+  });
+
+  it('says per vendor, from the config, what search means and which vendors make leadId a UUID', () => {
+    const params = doc.paths['/conversations']!.get!.parameters!;
+    const described = (name: string) => params.find((p) => p.name === name)!.description!;
+    // Superagentes' YAML pushes search with recheck: false; the others have no search parameter.
+    expect(described('search')).toContain("superagentes: pushed to the vendor's own search, whose answer is trusted");
+    expect(described('search')).toMatch(/siteassist, uncodie: checked here: a case-insensitive substring of the title, the contact \(name, email, phone\), the last message and every message the item carries/);
+    // Uncodie's YAML declares lead_id, visitor_id and user_id with format: uuid.
+    for (const name of ['leadId', 'visitorId', 'userId']) {
+      expect(described(name)).toMatch(/Must be a UUID \(RFC 4122, version 1-5, variant 8\/9\/a\/b\) whenever the request includes uncodie: that vendor requires one/);
+    }
+    // Its visitor_id is ignored beside lead_id (ignoredWith): then checked here, any value.
+    expect(described('visitorId')).toContain('(uncodie ignores it when leadId is sent too, so it is then checked here and not required to be one).');
+    expect(described('leadId')).not.toContain('ignores');
+  });
+
+  it('the described UUID rule holds: a 400 naming the vendor with it included, any value without it or beside leadId', async () => {
+    const refused = await h.get('/conversations?leadId=not-a-uuid');
+    expect(refused.status).toBe(400);
+    expect(refused.body.invalidParams).toEqual([{ name: 'leadId', reason: 'must be a UUID (version 1-5, RFC 4122 variant) (required by vendor uncodie)' }]);
+    expect((await h.get('/conversations?vendor=siteassist,superagentes&leadId=not-a-uuid')).status).toBe(200);
+    expect((await h.get('/conversations?vendor=uncodie&leadId=f41bb290-0404-44d7-a969-b21a7ec65b77&visitorId=not-a-uuid')).status).toBe(200);
+  });
+
+  it('describes GET /conversations/{id}: the id in the path, include and fields, 200/304 and the 404 it gives', () => {
+    const op = doc.paths['/conversations/{id}']!.get!;
+    expect(op.parameters!.map((p) => `${p.in}:${p.name}`)).toEqual(['path:id', 'query:include', 'query:fields']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '304', '400', '401', '403', '404', '429', '500', '502', '503', '504']);
   });
 
   it('has the error schema with the code catalogue, on every 4xx/5xx response', () => {

@@ -237,16 +237,34 @@ describe('siteassist simulator: expected()', () => {
       expect(rows).toHaveLength(data.length);
       for (const row of rows) {
         const c = data.find((x) => x.id === row.id)!;
-        expect(siteassistSimulator.expected(c, 'siteassist', { messages })).toStrictEqual(read(row));
+        // Asked for, messages are null: the list carries only the last one.
+        expect(siteassistSimulator.expected(c, 'siteassist', { messages })).toStrictEqual({ ...read(row), ...(messages ? { messages: null } : {}) });
       }
     }
   });
 
-  it('never has a messages or raw key, and uses the vendor name given', () => {
+  it('has messages null only when asked for, never a raw key, and uses the vendor name given', () => {
     const e = siteassistSimulator.expected(demo[0]!, 'sia', { messages: true });
-    expect(Object.keys(e)).not.toContain('messages');
+    expect(e.messages).toBeNull();
+    expect(Object.keys(siteassistSimulator.expected(demo[0]!, 'sia', { messages: false }))).not.toContain('messages');
     expect(Object.keys(e)).not.toContain('raw');
     expect(e).toMatchObject({ id: `sia:${demo[0]!.id}`, vendor: 'sia', externalId: demo[0]!.id, channel: 'website' });
+  });
+});
+
+describe('siteassist simulator: GET /v2/conversations/{id}', () => {
+  it("answers the list's row alone, and the page's 404 CONVERSATION_NOT_FOUND naming an unknown id", async () => {
+    const listed = (await page(sim, { limit: '100' })).data.find((r: { id: string }) => r.id === demo[2]!.id);
+    const one = await get(sim.url, `${PATH}/${demo[2]!.id}`, {}, AUTH);
+    expect(one.status).toBe(200);
+    const { lastInterationAt, lastInteractionAt, ...rest } = one.json();
+    const { lastInterationAt: a, lastInteractionAt: b, ...listedRest } = listed;
+    expect(rest).toEqual(listedRest);
+    expect(lastInterationAt ?? lastInteractionAt).toBe(a ?? b);
+    const missing = await get(sim.url, `${PATH}/123e4567-e89b-12d3-a456-426614174000`, {}, AUTH);
+    expect(missing.status).toBe(404);
+    expect(missing.json()).toEqual({ error: { message: 'Conversation not found!', code: 'CONVERSATION_NOT_FOUND', details: { conversationId: '123e4567-e89b-12d3-a456-426614174000' } } });
+    expect((await get(sim.url, `${PATH}/${demo[2]!.id}`, {}, {})).status).toBe(401);
   });
 });
 

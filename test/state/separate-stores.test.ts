@@ -51,7 +51,7 @@ describe('separate inbound and outbound stores', () => {
     const seen: { status: number; ratelimit: string | undefined }[] = [];
     await Promise.all(
       Array.from({ length: 16 }, async () => {
-        while (next < 1050) seen.push(await getFrom(`${h.url}/conversations/flood`, address(next++)));
+        while (next < 1050) seen.push(await getFrom(`${h.url}/conversations/flood/x`, address(next++)));
       }),
     );
     // Each one went through the per-address limiter (its RateLimit header) and was then not found.

@@ -3,7 +3,7 @@
  * and its exact cursor walker.
  */
 import { SwitchboardError, SwitchboardWalkError } from './errors.js';
-import type { ConversationList, Health, ListParams, Problem, Readiness, VendorList } from './types.js';
+import type { Conversation, ConversationField, ConversationFields, ConversationList, Health, ListParams, Problem, Readiness, VendorList } from './types.js';
 
 export interface ClientOptions {
   /** Where the gateway is, e.g. `http://localhost:8080`. */
@@ -56,9 +56,12 @@ const timer = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', stop, { once: true });
   });
 
+/** The page type a query gets: whole Conversations, or with `fields` the selected parts of them. */
+export type PageOf<P extends ListParams> = P extends { fields: readonly (infer F extends ConversationField)[] } ? ConversationList<ConversationFields<F>> : ConversationList<Conversation>;
+
 export interface SwitchboardClient {
   /** One page. Throws `SwitchboardError` on 4xx/5xx (e.g. `INVALID_REQUEST` with `problem.invalidParams`). */
-  listConversations(params?: ListParams, init?: RequestOptions): Promise<ConversationList>;
+  listConversations<P extends ListParams = ListParams>(params?: P, init?: RequestOptions): Promise<PageOf<P>>;
   /**
    * Every page of a query, in order: the first with `params` (or from `params.cursor`, to resume), then
    * each `nextCursor` with the same limit, until the last page. Exact unless told otherwise: it sends
@@ -66,7 +69,7 @@ export interface SwitchboardClient {
    * `SwitchboardWalkError`. With `onVendorError: 'partial'` pages may skip a failed vendor's items
    * (each such page says `partial: true` and names it in `missed`).
    */
-  walkConversations(params?: ListParams, opts?: WalkOptions): AsyncGenerator<ConversationList, void, undefined>;
+  walkConversations<P extends ListParams = ListParams>(params?: P, opts?: WalkOptions): AsyncGenerator<PageOf<P>, void, undefined>;
   vendors(init?: RequestOptions): Promise<VendorList>;
   healthz(init?: RequestOptions): Promise<Health>;
   /** `{status: 'ready'}` or, while starting or draining (503), `{status: 'not ready'}`. */
@@ -94,43 +97,46 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     throw new SwitchboardError(res.status, problem, Number.isFinite(retryAfter) ? retryAfter : undefined, `GET ${base + path}: HTTP ${res.status}`);
   }
 
-  return {
-    listConversations(params = {}, init) {
-      return get<ConversationList>(`/conversations${toQueryString(params)}`, init);
-    },
+  const listConversations = (params: ListParams = {}, init?: RequestOptions) => get<ConversationList>(`/conversations${toQueryString(params)}`, init);
 
-    async *walkConversations(params = {}, opts = {}) {
-      const { retries = 5, minDelayMs = 500, maxDelayMs = 60_000, sleep = timer, ...init } = opts;
-      const limit = params.limit !== undefined ? { limit: params.limit } : {};
-      const first: ListParams = params.cursor !== undefined ? { cursor: params.cursor, ...limit } : { onVendorError: 'fail', ...params };
-      let cursor: string | null = params.cursor ?? null;
-      let pages = 0;
-      let path = `/conversations${toQueryString(first)}`;
-      for (;;) {
-        let page: ConversationList;
-        for (let attempt = 1; ; attempt++) {
-          try {
-            page = await get<ConversationList>(path, init);
-            break;
-          } catch (e) {
-            if (init.signal?.aborted) throw e;
-            const give = (why: string) => new SwitchboardWalkError(e, { cursor, attempts: attempt, pages, why });
-            if (!retryable(e)) throw give('not retryable');
-            if (attempt > retries) throw give(`gave up after ${attempt} attempts`);
-            const after = e instanceof SwitchboardError ? e.retryAfter : undefined;
-            // Retry-After is the server's word; without one, full-jitter exponential backoff.
-            const wait = after !== undefined ? after * 1000 : Math.random() * Math.min(maxDelayMs, minDelayMs * 2 ** (attempt - 1));
-            if (wait > maxDelayMs) throw give(`Retry-After ${after} s is over maxDelayMs`);
-            await sleep(wait, init.signal);
-          }
+  async function* walkConversations(params: ListParams = {}, opts: WalkOptions = {}): AsyncGenerator<ConversationList, void, undefined> {
+    const { retries = 5, minDelayMs = 500, maxDelayMs = 60_000, sleep = timer, ...init } = opts;
+    const limit = params.limit !== undefined ? { limit: params.limit } : {};
+    const first: ListParams = params.cursor !== undefined ? { cursor: params.cursor, ...limit } : { onVendorError: 'fail', ...params };
+    let cursor: string | null = params.cursor ?? null;
+    let pages = 0;
+    let path = `/conversations${toQueryString(first)}`;
+    for (;;) {
+      let page: ConversationList;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          page = await get<ConversationList>(path, init);
+          break;
+        } catch (e) {
+          if (init.signal?.aborted) throw e;
+          const give = (why: string) => new SwitchboardWalkError(e, { cursor, attempts: attempt, pages, why });
+          if (!retryable(e)) throw give('not retryable');
+          if (attempt > retries) throw give(`gave up after ${attempt} attempts`);
+          const after = e instanceof SwitchboardError ? e.retryAfter : undefined;
+          // Retry-After is the server's word; without one, full-jitter exponential backoff.
+          const wait = after !== undefined ? after * 1000 : Math.random() * Math.min(maxDelayMs, minDelayMs * 2 ** (attempt - 1));
+          if (wait > maxDelayMs) throw give(`Retry-After ${after} s is over maxDelayMs`);
+          await sleep(wait, init.signal);
         }
-        pages++;
-        yield page;
-        if (!page.nextCursor) return;
-        cursor = page.nextCursor;
-        path = `/conversations${toQueryString({ cursor, ...limit })}`;
       }
-    },
+      pages++;
+      yield page;
+      if (!page.nextCursor) return;
+      cursor = page.nextCursor;
+      path = `/conversations${toQueryString({ cursor, ...limit })}`;
+    }
+  }
+
+  return {
+    // The server trims items to `fields`; the interface's PageOf says so in the type. At run time a page
+    // is a page, whichever type it is seen as.
+    listConversations: listConversations as SwitchboardClient['listConversations'],
+    walkConversations: walkConversations as SwitchboardClient['walkConversations'],
 
     vendors(init) {
       return get<VendorList>('/vendors', init);

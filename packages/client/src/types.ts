@@ -145,9 +145,19 @@ export interface MissedVendor {
 }
 
 /** One page of conversations from every included vendor, merged in one exact order. */
-export interface ConversationList {
+/** What `fields=` may name: every property of a Conversation. */
+export type ConversationField = keyof Conversation;
+
+/** A conversation trimmed by `fields=`: `id` always, the named properties where the vendor gives them. */
+export type ConversationFields<F extends ConversationField = ConversationField> = Pick<Conversation, 'id'> & Partial<Pick<Conversation, F>>;
+
+/**
+ * A page. Without `fields` its items are whole Conversations; with `fields` (the client's methods type it
+ * from the names given) each is the selected part of one.
+ */
+export interface ConversationList<C extends ConversationFields = Conversation> {
   object: 'list';
-  data: Conversation[];
+  data: C[];
   limit: number;
   offset: number;
   /** Exact size of the union over the included vendors, or null when it cannot be known exactly. */
@@ -292,6 +302,8 @@ export interface ListParams {
   include?: readonly Include[];
   explain?: boolean;
   strict?: boolean;
+  /** The properties each conversation shows (`id` always); absent: all. */
+  fields?: readonly ConversationField[];
   /** `partial` (the server's default) or `fail`; `walkConversations` sends `fail` unless told otherwise. */
   onVendorError?: 'partial' | 'fail';
 }

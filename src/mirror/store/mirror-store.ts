@@ -323,6 +323,26 @@ export class MirrorStore {
     return out;
   }
 
+  /**
+   * One conversation by its id as of revision `rev` (GET /conversations/{id}): what a scan reads of it and
+   * its stored shape, include-only parts when asked for; null when the copy doesn't hold it.
+   */
+  async row(id: number, rev: number, conversationId: string, with_: { extra: boolean; raw: boolean }): Promise<(RowKey & RowShape) | null> {
+    const extra = with_.extra ? sql<string | null>`extra` : sql<null>`null`;
+    const raw = with_.raw ? sql<string | null>`raw` : sql<null>`null`;
+    const r = await asOf(
+      this.conn.reader
+        .selectFrom('mirror_rows')
+        .select(['id', 'la_asc', 'cr_asc', 'up_asc', 'lead_id', 'visitor_id', 'user_id', 'doc', extra.as('extra'), raw.as('raw')])
+        .where('mirror_id', '=', id),
+      rev,
+    )
+      .where('id', '=', conversationId)
+      .executeTakeFirst();
+    if (!r) return null;
+    return { id: r.id, la: fromAsc(r.la_asc), cr: fromAsc(r.cr_asc), up: fromAsc(r.up_asc), leadId: r.lead_id, visitorId: r.visitor_id, userId: r.user_id, doc: r.doc, extra: r.extra, raw: r.raw };
+  }
+
   /** How many conversations match `filters` as of revision `rev`. */
   async count(id: number, rev: number, filters: MirrorFilters): Promise<number> {
     const q = applyFilters(asOf(this.conn.reader.selectFrom('mirror_rows').where('mirror_id', '=', id), rev), filters);
