@@ -6,6 +6,8 @@
  * every name, port, path and credential that joins one manifest to another matches (the gateway's
  * MIRROR_STORE and the PostgreSQL it names, among them). No manifest holds a secret value: the Secrets are
  * what deploy/k8s/create-secrets.sh makes, run here with a kubectl that records what it is asked to create.
+ * And what a cluster would check: each manifest against its kind's Kubernetes schema (kubernetes-models), and
+ * each pod against the Pod Security `restricted` profile (./pod-security.ts).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -148,7 +150,9 @@ function unconsumed(set: Record<string, string>, vars: object): string[] {
   return Object.keys(set).filter((k) => !(k in vars) && !referenced.has(k));
 }
 
-const k8sFiles = (await readdir(join(ROOT, 'deploy/k8s'))).filter(isYaml).sort();
+// kustomization.yaml is Kustomize's list of the manifests, not a manifest (checked on its own below).
+const KUSTOMIZATION = 'kustomization.yaml';
+const k8sFiles = (await readdir(join(ROOT, 'deploy/k8s'))).filter((f) => isYaml(f) && f !== KUSTOMIZATION).sort();
 const k8sDocs = await Promise.all(
   k8sFiles.map(async (file) => ({ file, docs: Array.from(parseAllDocuments(await text(`deploy/k8s/${file}`))) })),
 );
@@ -511,6 +515,10 @@ describe('deploy/k8s', () => {
   });
 });
 
+// kubectl's own Kustomize, offline (no cluster needed); skipped, and said so, where kubectl isn't installed.
+const kubectl = await promisify(execFile)('kubectl', ['version', '--client']).then(() => true, () => false);
+if (!kubectl) console.warn('[kubectl] SKIPPED kubectl kustomize deploy/k8s: no kubectl on PATH');
+
 /** The Kubernetes schema of each kind deploy/k8s uses (kubernetes-models: the API's OpenAPI schemas, 1.27). */
 const MODELS: Record<string, { new (data: never): { validate(): void } }> = {
   'apps/v1/Deployment': DeploymentModel,
@@ -547,6 +555,20 @@ describe('deploy/k8s against the Kubernetes schemas and the Pod Security `restri
       expect(Model, `${m.apiVersion} ${m.kind}: add its model to MODELS`).toBeDefined();
       expect(() => new Model!(m as never).validate(), `${m.kind}/${m.metadata.name}`).not.toThrow();
     }
+  });
+
+  it('kustomization.yaml (the Kustomize base) lists every manifest file, once, and nothing else', async () => {
+    const k = parse(await text(`deploy/k8s/${KUSTOMIZATION}`)) as { apiVersion: string; kind: string; resources: string[] };
+    expect([k.apiVersion, k.kind]).toEqual(['kustomize.config.k8s.io/v1beta1', 'Kustomization']);
+    expect([...k.resources].sort()).toEqual(k8sFiles);
+    expect(new Set(k.resources).size).toBe(k.resources.length);
+  });
+
+  it.skipIf(!kubectl)('`kubectl kustomize deploy/k8s` builds exactly the manifests of the files', async () => {
+    const { stdout } = await promisify(execFile)('kubectl', ['kustomize', join(ROOT, 'deploy/k8s')]);
+    const built = parseAllDocuments(stdout).map((d) => d.toJS() as Manifest);
+    const id = (m: Manifest) => `${m.kind}/${m.metadata.name}`;
+    expect(built.map(id).sort()).toEqual(manifests.map(id).sort());
   });
 
   it('the schema check is real: a string runAsUser and a string containerPort are refused', () => {
