@@ -34,14 +34,16 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config ./config
 COPY bin ./bin
-# The one folder the process writes: owned by the unprivileged user it runs as, and the owner's only
+# The one folder the process writes: owned by the unprivileged user it runs as (node, 1000), and the owner's only
 # (conversation data). A named volume mounted here starts as a copy of this folder, ownership included.
-RUN mkdir -p /app/data && chown node:node /app/data && chmod 700 /app/data
+RUN mkdir -p /app/data && chown 1000:1000 /app/data && chmod 700 /app/data
 # A volume, so the mirror outlives the container (`-v sbdata:/app/data`); without one, Docker makes an
 # anonymous volume and a new container starts its mirror from nothing (a full read of each mirrored vendor).
 # With MIRROR_STORE=postgres://… (several replicas) nothing is written here.
 VOLUME ["/app/data"]
-USER node
+# The base image's `node` user, by number: Kubernetes' runAsNonRoot can only check a numeric USER (with a name
+# the kubelet can't tell it isn't root and refuses to start the container).
+USER 1000:1000
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

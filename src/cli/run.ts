@@ -12,6 +12,7 @@ Commands:
   probe <vendor>      call one vendor once and report how its answer fits its YAML
   mirror <status|sync|drop>  the mirrors: their state, a one-off pass (--full: a backfill), wiping a copy
   vendor reset <vendor>      forget a vendor's 429 memory and breakers in the shared state store (--all)
+  key new [--id <client>]    a new API key, its SHA-256 and the inbound.clients entry to paste
   schema [dir]        write the config files' JSON Schemas (vendor.schema.json, gateway.schema.json)
 
 Run switchboard <command> --help for a command's options.`;
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   schema: async () => import('./schema.js').then((m) => ({ run: m.schemaCommand, help: m.SCHEMA_HELP })),
   mirror: async () => import('./mirror.js').then((m) => ({ run: m.mirrorCommand, help: m.MIRROR_HELP })),
   vendor: async () => import('./vendor.js').then((m) => ({ run: m.vendorCommand, help: m.VENDOR_HELP })),
+  key: async () => import('./key.js').then((m) => ({ run: m.keyCommand, help: m.KEY_HELP })),
 };
 
 export interface CliIo {

@@ -142,7 +142,7 @@ export function buildQuerySchema(g: GatewayConfig, vendorNames: readonly string[
     offset: doc(int(0, l.maxOffset), `Items to skip, 0–${l.maxOffset} (go deeper with cursors).`, '0', { default: '0' }),
     cursor: doc(
       once(z.string().min(1, 'must not be empty').max(MAX_CURSOR_LENGTH, `must be at most ${MAX_CURSOR_LENGTH} characters`)),
-      'The nextCursor of a previous page: opaque, signed, carries the query. Only limit may be sent with it.',
+      "The nextCursor of a previous page: signed, carries the query. Only limit may be sent with it. Signed, not encrypted: its query is readable base64url JSON, so don't put secrets in filters.",
       'eyJ2IjoxfQ.c2lnbmF0dXJl',
     ),
     include: includeParam(),

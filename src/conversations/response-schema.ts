@@ -52,7 +52,12 @@ export const ConversationSchema = z
       .nullable()
       .optional()
       .openapi({ description: "Present exactly when include=messages: every message, `[]` when the conversation has none, `null` when the vendor can't give messages (its API has none, or this item carries none)." }),
-    raw: z.unknown().optional().openapi({ description: "With include=raw: the vendor's own item, as it sent it." }),
+    // Any JSON value, spelled as every type: a schema with no `type` is valid OpenAPI, but Scalar's reference
+    // page rejects it ("document validation errors").
+    raw: z
+      .unknown()
+      .optional()
+      .openapi({ type: ['object', 'array', 'string', 'number', 'boolean', 'null'], description: "With include=raw: the vendor's own item, as it sent it." }),
   })
   .openapi('Conversation', { description: 'One conversation, the same shape whichever vendor holds it.' });
 
@@ -120,7 +125,7 @@ export const ConversationListSchema = z
     offset: z.number().int().openapi({ example: 0 }),
     total: z.number().int().nullable().openapi({ description: 'Exact size of the union over the included vendors, or null when it cannot be known exactly.', example: 137 }),
     hasMore: z.boolean(),
-    nextCursor: z.string().nullable().openapi({ description: 'Opaque, signed, stateless: send it as cursor= for the next page; null on the last page.' }),
+    nextCursor: z.string().nullable().openapi({ description: "Send it as cursor= for the next page; null on the last page. Stateless and signed (tampering is a 400 `INVALID_CURSOR`), but not encrypted: it is base64url JSON of the query and position, readable by whoever holds it, so don't put secrets in filters." }),
     partial: z.boolean().openapi({ description: 'true when a vendor failed on this page (its error is in sources[]) or this walk skipped a vendor\'s items on an earlier page (missed[]).' }),
     missed: z
       .array(MissedVendorSchema)

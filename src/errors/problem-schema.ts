@@ -11,7 +11,7 @@ import type { Same } from '../openapi/same.js';
 export const ErrorCodeSchema = z
   .enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]])
   .openapi('ErrorCode', {
-    description: `The stable error code. Each has one HTTP status: ${ERROR_CODES.map((c) => `${c} ${ERROR_CATALOGUE[c].status}`).join(', ')}.`,
+    description: `The stable error code. Each has one HTTP status: ${ERROR_CODES.map((c) => `\`${c}\` ${ERROR_CATALOGUE[c].status}`).join(', ')}.`,
     example: 'INVALID_REQUEST',
   });
 
@@ -46,7 +46,7 @@ export const ProblemSchema = z
     detail: z.string().openapi({ example: 'limit: must be at most 100' }),
     code: ErrorCodeSchema,
     requestId: z.string().openapi({ description: 'Also in the X-Request-Id header; quote it when reporting a problem.', example: '3f6c2a4e-1d2b-4c5d-9e8f-0a1b2c3d4e5f' }),
-    invalidParams: z.array(InvalidParamSchema).optional().openapi({ description: 'With INVALID_REQUEST and INVALID_CURSOR: each wrong parameter and why.' }),
+    invalidParams: z.array(InvalidParamSchema).optional().openapi({ description: 'With `INVALID_REQUEST` and `INVALID_CURSOR`: each wrong parameter and why.' }),
     errors: z.array(VendorErrorSchema).optional().openapi({ description: "When every vendor failed: each vendor's error." }),
   })
   .openapi('Problem', {

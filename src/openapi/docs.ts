@@ -15,6 +15,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { DownloadSlots } from '../inbound/downloads.js';
 import { nodeBindings } from '../inbound/node.js';
 import { OPENAPI_PATH } from './document.js';
+import { FAVICON_PATH, serveFavicon } from './favicon.js';
 
 export const DOCS_PATH = '/docs';
 export const DOCS_SCRIPT_PATH = '/docs/assets/standalone.js';
@@ -46,8 +47,16 @@ export function serveDocs<E extends Env>(app: Hono<E>, downloads?: DownloadSlots
       hideClientButton: true,
       telemetry: false,
       agent: { disabled: true },
+      // The developer toolbar (shown on localhost by default) offers Scalar's cloud: "Share / Upload
+      // Document" sends the document to scalar.com, "Deploy on Scalar" hosts it there.
+      showDeveloperTools: 'never',
+      favicon: FAVICON_PATH,
+      // Keys are optional while no clients are configured (the `{}` security entry), and Scalar then selects
+      // "No authentication": preselect the bearer scheme, so the page shows where the key goes.
+      authentication: { preferredSecurityScheme: 'bearerAuth' },
     }),
   );
+  serveFavicon(app);
   app.get(DOCS_SCRIPT_PATH, async (c) => {
     const body = await docsScript();
     if (downloads && !downloads.take(nodeBindings(c).outgoing)) {

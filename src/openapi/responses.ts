@@ -24,7 +24,8 @@ export function problemResponses<const C extends ErrorCode>(codes: readonly C[])
       headers: REQUEST_ID_HEADER,
       content: { [PROBLEM_MEDIA_TYPE]: { schema: ProblemSchema, examples: {} } },
     });
-    entry.description += `${entry.description ? '; ' : ''}${code}: ${title}`;
+    // Code-formatted: Scalar renders descriptions as Markdown, where INVALID_REQUEST's underscores are emphasis.
+    entry.description += `${entry.description ? '; ' : ''}\`${code}\`: ${title}`;
     entry.content[PROBLEM_MEDIA_TYPE].examples[code] = {
       value: {
         type: PROBLEM_TYPE_BASE + code.toLowerCase().replaceAll('_', '-'),

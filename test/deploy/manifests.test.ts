@@ -6,6 +6,8 @@
  * every name, port, path and credential that joins one manifest to another matches (the gateway's
  * MIRROR_STORE and the PostgreSQL it names, among them). No manifest holds a secret value: the Secrets are
  * what deploy/k8s/create-secrets.sh makes, run here with a kubectl that records what it is asked to create.
+ * And what a cluster would check: each manifest against its kind's Kubernetes schema (kubernetes-models), and
+ * each pod against the Pod Security `restricted` profile (./pod-security.ts).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,6 +26,11 @@ import { simulators } from '../../sim/index.js';
 import { startSimulator, type Simulator } from '../../sim/kit.js';
 import { buildGateway } from '../../src/gateway.js';
 import { memoryLogger, ROOT } from '../helpers/harness.js';
+import { Deployment as DeploymentModel, StatefulSet as StatefulSetModel } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler as HpaModel } from 'kubernetes-models/autoscaling/v2';
+import { PodDisruptionBudget as PdbModel } from 'kubernetes-models/policy/v1';
+import { ConfigMap as ConfigMapModel, Service as ServiceModel } from 'kubernetes-models/v1';
+import { restrictedViolations, type PodContainer, type PodSpec, type SecurityContext } from './pod-security.js';
 
 type Labels = Record<string, string>;
 interface Manifest {
@@ -117,7 +124,8 @@ function imageEnv(dockerfile: string): Record<string, string> {
   }
   return env;
 }
-const IMAGE_ENV = imageEnv(await text('Dockerfile'));
+const dockerfileText = await text('Dockerfile');
+const IMAGE_ENV = imageEnv(dockerfileText);
 
 /**
  * Where the official postgres image keeps its data (PGDATA, and the image's VOLUME): up to 17 it is
@@ -142,7 +150,9 @@ function unconsumed(set: Record<string, string>, vars: object): string[] {
   return Object.keys(set).filter((k) => !(k in vars) && !referenced.has(k));
 }
 
-const k8sFiles = (await readdir(join(ROOT, 'deploy/k8s'))).filter(isYaml).sort();
+// kustomization.yaml is Kustomize's list of the manifests, not a manifest (checked on its own below).
+const KUSTOMIZATION = 'kustomization.yaml';
+const k8sFiles = (await readdir(join(ROOT, 'deploy/k8s'))).filter((f) => isYaml(f) && f !== KUSTOMIZATION).sort();
 const k8sDocs = await Promise.all(
   k8sFiles.map(async (file) => ({ file, docs: Array.from(parseAllDocuments(await text(`deploy/k8s/${file}`))) })),
 );
@@ -502,6 +512,157 @@ describe('deploy/k8s', () => {
     expect(spec.scaleTargetRef).toEqual({ apiVersion: deployment.apiVersion, kind: 'Deployment', name: deployment.metadata.name });
     expect(spec.minReplicas).toBeGreaterThanOrEqual(2);
     expect(spec.maxReplicas).toBeGreaterThanOrEqual(spec.minReplicas!);
+  });
+});
+
+// kubectl's own Kustomize, offline (no cluster needed); skipped, and said so, where kubectl isn't installed.
+const kubectl = await promisify(execFile)('kubectl', ['version', '--client']).then(() => true, () => false);
+if (!kubectl) console.warn('[kubectl] SKIPPED kubectl kustomize deploy/k8s: no kubectl on PATH');
+
+/** The Kubernetes schema of each kind deploy/k8s uses (kubernetes-models: the API's OpenAPI schemas, 1.27). */
+const MODELS: Record<string, { new (data: never): { validate(): void } }> = {
+  'apps/v1/Deployment': DeploymentModel,
+  'apps/v1/StatefulSet': StatefulSetModel,
+  'autoscaling/v2/HorizontalPodAutoscaler': HpaModel,
+  'policy/v1/PodDisruptionBudget': PdbModel,
+  'v1/ConfigMap': ConfigMapModel,
+  'v1/Service': ServiceModel,
+};
+
+/** What the restricted rules and the spread need of a workload's pod template. */
+interface PodTemplate {
+  metadata: { labels: Labels; annotations?: Record<string, string> };
+  spec: Omit<PodSpec, 'containers'> & {
+    containers: (Omit<Container, 'ports'> &
+      PodContainer & {
+        startupProbe?: HttpProbe;
+        resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+        securityContext?: SecurityContext & { readOnlyRootFilesystem?: boolean };
+      })[];
+    volumes?: ({ name: string } & Record<string, unknown>)[];
+    topologySpreadConstraints?: { maxSkew: number; topologyKey: string; whenUnsatisfiable: string; labelSelector?: { matchLabels?: Labels } }[];
+  };
+}
+const template = (w: Workload) => w.spec.template as unknown as PodTemplate;
+interface Pdb extends Manifest {
+  spec: { selector: { matchLabels: Labels }; minAvailable?: number | string; maxUnavailable?: number | string };
+}
+
+describe('deploy/k8s against the Kubernetes schemas and the Pod Security `restricted` profile', () => {
+  it('every manifest validates against its kind’s Kubernetes schema (kubernetes-models)', () => {
+    for (const m of manifests) {
+      const Model = MODELS[`${m.apiVersion}/${m.kind}`];
+      expect(Model, `${m.apiVersion} ${m.kind}: add its model to MODELS`).toBeDefined();
+      expect(() => new Model!(m as never).validate(), `${m.kind}/${m.metadata.name}`).not.toThrow();
+    }
+  });
+
+  it('kustomization.yaml (the Kustomize base) lists every manifest file, once, and nothing else', async () => {
+    const k = parse(await text(`deploy/k8s/${KUSTOMIZATION}`)) as { apiVersion: string; kind: string; resources: string[] };
+    expect([k.apiVersion, k.kind]).toEqual(['kustomize.config.k8s.io/v1beta1', 'Kustomization']);
+    expect([...k.resources].sort()).toEqual(k8sFiles);
+    expect(new Set(k.resources).size).toBe(k.resources.length);
+  });
+
+  it.skipIf(!kubectl)('`kubectl kustomize deploy/k8s` builds exactly the manifests of the files', async () => {
+    const { stdout } = await promisify(execFile)('kubectl', ['kustomize', join(ROOT, 'deploy/k8s')]);
+    const built = parseAllDocuments(stdout).map((d) => d.toJS() as Manifest);
+    const id = (m: Manifest) => `${m.kind}/${m.metadata.name}`;
+    expect(built.map(id).sort()).toEqual(manifests.map(id).sort());
+  });
+
+  it('the schema check is real: a string runAsUser and a string containerPort are refused', () => {
+    const broken = structuredClone(deployment) as unknown as { spec: { template: { spec: { securityContext: Record<string, unknown>; containers: { ports: { containerPort: unknown }[] }[] } } } };
+    broken.spec.template.spec.securityContext.runAsUser = 'node';
+    expect(() => new DeploymentModel(broken as never).validate()).toThrow(/runAsUser must be integer/);
+    const port = structuredClone(deployment) as unknown as typeof broken;
+    port.spec.template.spec.containers[0]!.ports[0]!.containerPort = '8080';
+    expect(() => new DeploymentModel(port as never).validate()).toThrow(/containerPort must be integer/);
+  });
+
+  it('every pod meets `restricted`: non-root by number, no privilege escalation, capabilities dropped, RuntimeDefault seccomp, allowed volumes only', () => {
+    for (const w of workloads) {
+      const t = template(w);
+      expect(restrictedViolations(t.spec, t.metadata.annotations), `${w.kind}/${w.metadata.name}`).toEqual([]);
+    }
+  });
+
+  it('the restricted check refuses what the previous deployment.yaml had: no capabilities.drop, no seccompProfile, runAsNonRoot against a named USER', () => {
+    const before: PodSpec = { containers: [{ name: 'switchboard', securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false } }] };
+    expect(restrictedViolations(before)).toEqual([
+      'spec.containers[switchboard].securityContext.capabilities.drop: must include ALL',
+      'spec.containers[switchboard].securityContext.seccompProfile: must be RuntimeDefault or Localhost (here or in the pod\'s securityContext)',
+    ]);
+    // And each rule on its own.
+    const ok = template(deployment).spec;
+    const variant = (f: (s: PodSpec) => void) => {
+      const s = structuredClone(ok);
+      f(s);
+      return restrictedViolations(s);
+    };
+    expect(variant((s) => (s.hostNetwork = true))).toEqual(['spec.hostNetwork: host namespaces are forbidden']);
+    expect(variant((s) => (s.securityContext!.runAsUser = 0))).toEqual(['spec.securityContext.runAsUser: 0 is root']);
+    expect(variant((s) => (s.containers[0]!.securityContext!.capabilities = { drop: ['ALL'], add: ['NET_ADMIN'] }))).toEqual([
+      'spec.containers[switchboard].securityContext.capabilities.add: NET_ADMIN (only NET_BIND_SERVICE)',
+    ]);
+    expect(variant((s) => (s.securityContext!.seccompProfile = { type: 'Unconfined' }))).toEqual(['spec.securityContext.seccompProfile.type: Unconfined (RuntimeDefault or Localhost)']);
+    expect(variant((s) => s.volumes!.push({ name: 'host', hostPath: { path: '/' } }))).toEqual(['spec.volumes[host]: hostPath volumes are forbidden']);
+    expect(variant((s) => (s.containers[0]!.securityContext!.allowPrivilegeEscalation = true))).toEqual(['spec.containers[switchboard].securityContext.allowPrivilegeEscalation: must be false']);
+    expect(variant((s) => (s.containers[0]!.ports = [{ hostPort: 8080 }]))).toEqual(['spec.containers[switchboard].ports: hostPort 8080 is forbidden']);
+  });
+
+  it("the gateway runs as the image's numeric USER, on a read-only root with an emptyDir for /tmp (and DATA_DIR left read-only: see above)", () => {
+    const [uid, gid] = /^USER\s+(\d+):(\d+)\s*$/m.exec(dockerfileText)!.slice(1).map(Number);
+    const t = template(deployment);
+    expect(t.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid });
+    const c = t.spec.containers.find((x) => x.name === 'switchboard')!;
+    expect(c.securityContext?.readOnlyRootFilesystem).toBe(true);
+    const emptyDirs = new Set((t.spec.volumes ?? []).filter((v) => v.emptyDir).map((v) => v.name));
+    const writable = (c.volumeMounts ?? []).filter((m) => emptyDirs.has(m.name)).map((m) => m.mountPath);
+    expect(writable).toEqual(['/tmp']);
+    for (const v of t.spec.volumes ?? []) if (v.emptyDir) expect((v.emptyDir as { sizeLimit?: string }).sizeLimit, v.name).toBeDefined();
+  });
+
+  it('every container has resource requests and a memory limit; the gateway has startup, readiness and liveness probes', () => {
+    for (const w of workloads) {
+      for (const c of template(w).spec.containers) {
+        expect(c.resources?.requests, `${w.metadata.name}/${c.name}`).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+        expect(c.resources?.limits?.memory, `${w.metadata.name}/${c.name}`).toBeDefined();
+        expect(c.readinessProbe, `${w.metadata.name}/${c.name} readiness`).toBeDefined();
+      }
+    }
+    const c = template(deployment).spec.containers.find((x) => x.name === 'switchboard')!;
+    expect(c.startupProbe?.httpGet?.path).toBe('/healthz');
+    expect(containerPort(container, c.startupProbe?.httpGet?.port)).toBe(readEnv(podEnv()).vars.PORT);
+  });
+
+  it('the image names a registry and a version tag (the package version), not :latest', async () => {
+    const version = (JSON.parse(await text('package.json')) as { version: string }).version;
+    const ref = container.image ?? '';
+    const [registry] = ref.split('/');
+    expect(ref.split('/').length, `${ref}: registry/name:tag`).toBeGreaterThan(1);
+    expect(registry).toMatch(/[.:]/); // a host (has a dot or a port), not a Docker Hub namespace
+    expect(ref.endsWith(`:${version}`), ref).toBe(true);
+  });
+
+  it('a PodDisruptionBudget keeps one replica serving through a node drain, and the replicas spread over nodes and zones', () => {
+    const pdbs = manifests.filter((m): m is Pdb => m.kind === 'PodDisruptionBudget');
+    expect(pdbs.map((p) => p.metadata.name)).toEqual(['switchboard']);
+    const [pdb] = pdbs;
+    expect(pod.metadata.labels).toMatchObject(pdb!.spec.selector.matchLabels);
+    const hpa = manifests.find((m): m is Hpa => m.kind === 'HorizontalPodAutoscaler')!;
+    const min = Math.min(hpa.spec.minReplicas ?? 1, deployment.spec.replicas ?? 1);
+    // At the fewest replicas, the budget still lets one go (a drain can proceed) and keeps one.
+    const allowed = pdb!.spec.maxUnavailable !== undefined ? Number(pdb!.spec.maxUnavailable) : min - Number(pdb!.spec.minAvailable);
+    expect(allowed).toBeGreaterThanOrEqual(1);
+    expect(min - allowed).toBeGreaterThanOrEqual(1);
+
+    const spread = template(deployment).spec.topologySpreadConstraints ?? [];
+    expect(spread.map((s) => s.topologyKey).sort()).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+    for (const s of spread) {
+      expect(pod.metadata.labels).toMatchObject(s.labelSelector?.matchLabels ?? { selects: 'nothing' });
+      expect(s.maxSkew).toBe(1);
+    }
   });
 });
 

@@ -118,6 +118,17 @@ describe('Dockerfile', () => {
     for (const r of all(runtime, 'RUN')) expect(r.args).not.toMatch(/\bnpm (ci|install|i|rebuild)\b|node-gyp|prebuild-install/);
   });
 
+  it("USER is numeric (uid:gid, not root), so Kubernetes' runAsNonRoot can verify it: `USER node` made the kubelet refuse the container", () => {
+    const user = last(runtime, 'USER')!.args;
+    expect(user).toMatch(/^\d+:\d+$/);
+    const [uid, gid] = user.split(':').map(Number);
+    expect(uid).toBeGreaterThan(0);
+    expect(gid).toBeGreaterThan(0);
+    // The official node images' `node` user and group: the one that owns nothing but what the Dockerfile gives it.
+    expect(runtime.from).toMatch(/^node:/);
+    expect([uid, gid]).toEqual([1000, 1000]);
+  });
+
   it('gives the unprivileged user a data folder: DATA_DIR, made and owned by USER in a RUN, and a VOLUME', () => {
     const dataDir = stageEnv(runtime).DATA_DIR;
     expect(dataDir, 'ENV DATA_DIR').toBeDefined();
