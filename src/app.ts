@@ -61,8 +61,15 @@ export function createApp(deps: AppDeps) {
   }
   const app = new OpenAPIHono<AppEnv>();
   const metrics = deps.metrics ?? createMetrics();
-  metrics.bind({ vendors: deps.vendors, store: deps.store, upstream: deps.upstream, ...(deps.mirrors ? { mirrors: deps.mirrors } : {}) });
   const guards = deps.guards ?? createInboundGuards(deps.gateway, deps);
+  metrics.bind({
+    vendors: deps.vendors,
+    store: deps.store,
+    upstream: deps.upstream,
+    clients: inbound.clients.map((c) => c.id),
+    overload: guards.overload,
+    ...(deps.mirrors ? { mirrors: deps.mirrors } : {}),
+  });
 
   frontDoor(app, { metrics, logger: deps.logger, ...(deps.ready ? { ready: deps.ready } : {}) });
   app.use(inputLimits(inbound));

@@ -59,6 +59,8 @@ const envSchema = z.object({
   SIM_COUNT: z.coerce.number().int().min(0).max(100_000).default(300),
   /** Faults for embedded simulators, e.g. `globex=rateLimit:30,initech=slow:800` (see sim/kit.ts). */
   SIM_FAULTS: z.string().default(''),
+  /** The commit this build is of, for switchboard_build_info and traces (the image build sets it; unset: unknown). */
+  BUILD_COMMIT: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(64).optional()),
 }).superRefine((env, ctx) => {
   if (env.SIMULATORS === 'on' && env.NODE_ENV === 'production') {
     ctx.addIssue({ code: 'custom', path: ['SIMULATORS'], message: 'is on, but NODE_ENV is production, which never serves demo data: unset one of them' });

@@ -46,6 +46,7 @@ try {
     ...(vars.CURSOR_SECRET ? { cursorSecret: vars.CURSOR_SECRET } : {}),
     ...simulatorOptions(),
     simulatorData: { seed: vars.SIM_SEED, count: vars.SIM_COUNT },
+    ...(vars.BUILD_COMMIT ? { commit: vars.BUILD_COMMIT } : {}),
     simulatorFaults: parseFaults(vars.SIM_FAULTS),
     ...(vars.MIRRORS === 'on' ? { mirrors: { store: vars.MIRROR_STORE, dataDir: vars.DATA_DIR, leaseMs: vars.MIRROR_LEASE_MS } } : {}),
     // With METRICS_PORT, /metrics is on its own listener only (ops keep it off the public port).

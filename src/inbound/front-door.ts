@@ -21,7 +21,7 @@ import { requestIdFrom } from './request-id.js';
 import { levelFor, maskedQuery } from './request-log.js';
 
 export interface FrontDoorDeps {
-  metrics: Pick<GatewayMetrics, 'observeRequest'>;
+  metrics: Pick<GatewayMetrics, 'observeRequest' | 'observeClient'>;
   logger: Logger;
   /** False while starting or draining. */
   ready?: () => boolean;
