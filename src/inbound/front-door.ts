@@ -12,6 +12,7 @@ import type { AppEnv } from '../app-env.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { problemResponse } from '../errors/problem.js';
 import { httpMetrics } from '../metrics/http.js';
+import { requestSpan } from '../tracing/request-span.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import { canonicalPath, targetPath } from './canonical-path.js';
 import { getPaths, methodGuard } from './methods.js';
@@ -28,7 +29,9 @@ export interface FrontDoorDeps {
 }
 
 export function frontDoor(app: Hono<AppEnv>, deps: FrontDoorDeps): void {
-  // First, so it times and counts every answer, refusals included.
+  // First, so every answer is in its span and every log line below carries its trace id.
+  app.use(requestSpan());
+  // Then, so it times and counts every answer, refusals included.
   app.use(httpMetrics(deps.metrics));
   app.use(async (c, next) => {
     const id = requestIdFrom(c.req.header('x-request-id'));
