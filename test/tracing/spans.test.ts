@@ -6,7 +6,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTracing, type Tracing } from '../../src/tracing/sdk.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { SEED_VENDORS, startHarness, type Harness } from '../helpers/harness.js';
 import { bearer, newKey } from '../inbound/clients.js';
 
 const alpha = newKey();
@@ -103,5 +103,22 @@ describe('traces', () => {
     expect(res.status).toBe(400);
     const server = exporter.getFinishedSpans().find((s) => s.name === 'GET /conversations')!;
     expect(server.attributes).toMatchObject({ 'http.response.status_code': 400, 'switchboard.problem_code': 'INVALID_REQUEST' });
+  });
+});
+
+describe('mirror sync passes', () => {
+  it('each pass is a span of its own (vendor, kind, calls, items), and its vendor calls carry its traceparent', async () => {
+    const m = await startHarness({ vendors: SEED_VENDORS.filter((v) => v.name === 'siteassist'), mirrors: { serveAlways: true } });
+    try {
+      await m.mirrorsReady();
+      const pass = exporter.getFinishedSpans().find((s) => s.name === 'mirror full pass' && s.attributes['switchboard.vendor'] === 'siteassist')!;
+      expect(pass).toBeDefined();
+      expect(pass.attributes['switchboard.items']).toBeGreaterThan(0);
+      expect(pass.attributes['switchboard.calls']).toBeGreaterThan(0);
+      const sent = m.sims.get('siteassist')!.calls.map((c) => String(c.headers.traceparent ?? ''));
+      expect(sent.some((t) => t.startsWith(`00-${pass.spanContext().traceId}-`))).toBe(true);
+    } finally {
+      await m.close();
+    }
   });
 });
