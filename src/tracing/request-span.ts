@@ -8,9 +8,12 @@ import type { AppEnv } from '../app-env.js';
 import { routeLabel } from '../metrics/http.js';
 import { callerContext, failSpan, startServerSpan, tracingOn, withSpan } from './tracing.js';
 
+/** Probes and scrapes, every few seconds from every replica: traces of them would drown the ones that matter. */
+const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
+
 export function requestSpan(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!tracingOn()) return next();
+    if (!tracingOn() || UNTRACED.has(c.req.path)) return next();
     const span = startServerSpan(c.req.method, callerContext(c.req.raw.headers));
     try {
       await withSpan(span, next);

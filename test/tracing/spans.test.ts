@@ -98,6 +98,11 @@ describe('traces', () => {
     expect(vendor.attributes['http.response.status_code']).toBe(500);
   });
 
+  it('probes and scrapes (/healthz, /readyz, /metrics) make no span', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics']) expect((await h.get(path)).status).toBe(200);
+    expect(exporter.getFinishedSpans()).toEqual([]);
+  });
+
   it('a refusal is a span with its status and problem code', async () => {
     const res = await h.get('/conversations?limit=x', { ...bearer(alpha), traceparent });
     expect(res.status).toBe(400);
