@@ -65,7 +65,8 @@ const envSchema = z.object({
    */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
-  OTEL_SDK_DISABLED: z.enum(['true', 'false', '']).default('false').transform((v) => v === 'true'),
+  // A boolean the OpenTelemetry way: `true` in any case disables; anything else doesn't.
+  OTEL_SDK_DISABLED: z.string().default('false').transform((v) => v.trim().toLowerCase() === 'true'),
   /** The commit this build is of, for switchboard_build_info and traces (the image build sets it; unset: unknown). */
   BUILD_COMMIT: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(64).optional()),
 }).superRefine((env, ctx) => {
