@@ -29,6 +29,7 @@ const logger = pino({
   // Belt and braces: nothing we log carries these, and if something ever does they stay hidden.
   redact: ['*.authorization', '*.cookie', '*.headers.authorization', '*.headers["x-api-key"]', 'cursorSecret'],
   // Each line made inside a span carries its trace_id and span_id (nothing while tracing is off).
+  // A fresh object each time: pino merges the line's fields into what mixin returns.
   mixin: () => logIds() ?? {},
   ...(vars.LOG_FORMAT === 'pretty' ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
 });
