@@ -3,6 +3,7 @@
  * client requests and refusals labelled only with configured ids, the vendor cache counter by vendor,
  * in-flight and queued requests, config reloads and the loaded config's hash, and the build.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -56,6 +57,15 @@ describe('the exposition', () => {
     expect(text).not.toMatch(/^nodejs_active_(handles|requests|resources)_total/m);
     // The by-type gauges they summed are still there.
     expect(text).toMatch(/^# TYPE nodejs_active_handles gauge$/m);
+  });
+
+  // The real thing where it is installed (Debian's `prometheus` package has it); the rules above otherwise.
+  const promtool = spawnSync('promtool', ['--version']).status === 0;
+  it.runIf(promtool)('promtool check metrics itself passes it (where promtool is installed)', async () => {
+    await h.get('/conversations?limit=2', bearer(alpha));
+    const run = spawnSync('promtool', ['check', 'metrics'], { input: await scrapeText(), encoding: 'utf8' });
+    expect(run.stdout + run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 
   it('the linter is strict: it flags what promtool flags', () => {
