@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { bearer, newKey } from '../inbound/clients.js';
@@ -27,7 +27,7 @@ inbound:
   authFailures: { enabled: false }
 upstream:
   # A hung vendor call outlives the callers that left (the cache shares it): this bounds it.
-  timeoutMs: 1500
+  timeoutMs: 800
   cache: { ttlMs: 60000 }
 http:
   maxConcurrent: 1
@@ -124,9 +124,12 @@ describe('the vendor cache', () => {
 describe('in flight and queued', () => {
   it('shows the requests being worked on and those waiting for a turn', async () => {
     const sim = h.sims.get('siteassist')!;
-    sim.fault = { kind: 'hang' };
+    // Slow, not hung: a hung call would hold the simulator's connection past the test.
+    sim.latencyMs = 1000;
     const leave = new AbortController();
-    const ask = () => request(`${h.url}/conversations?limit=1&vendor=siteassist&orderBy=updatedAt`, { headers: bearer(alpha), signal: leave.signal }).catch(() => undefined);
+    // Its own agent, closed at the end: no keep-alive socket of it holds the server's close.
+    const agent = new Agent();
+    const ask = () => request(`${h.url}/conversations?limit=1&vendor=siteassist&orderBy=updatedAt`, { headers: bearer(alpha), signal: leave.signal, dispatcher: agent }).catch(() => undefined);
     const held = [ask(), ask(), ask()];
     const guard = h.gateway.guards.overload;
     await until(() => guard.active === 1 && guard.queued === 2, 'one in flight, two queued');
@@ -135,7 +138,8 @@ describe('in flight and queued', () => {
     expect(m.value('switchboard_queued_requests')).toBe(2);
     leave.abort();
     await Promise.all(held);
-    sim.fault = null;
+    await agent.destroy();
+    sim.latencyMs = 0;
     await until(() => guard.active === 0 && guard.queued === 0, 'all gone');
     const after = await scrape();
     expect(after.value('switchboard_inflight_requests')).toBe(0);
