@@ -13,6 +13,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { problemResponse } from '../errors/problem.js';
 import { httpMetrics } from '../metrics/http.js';
 import { requestSpan } from '../tracing/request-span.js';
+import { tracingOn } from '../tracing/tracing.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import { canonicalPath, targetPath } from './canonical-path.js';
 import { getPaths, methodGuard } from './methods.js';
@@ -29,8 +30,9 @@ export interface FrontDoorDeps {
 }
 
 export function frontDoor(app: Hono<AppEnv>, deps: FrontDoorDeps): void {
-  // First, so every answer is in its span and every log line below carries its trace id.
-  app.use(requestSpan());
+  // First, so every answer is in its span and every log line below carries its trace id. Only registered
+  // with tracing on (server.ts starts it before building the app): off, requests don't pass through it at all.
+  if (tracingOn()) app.use(requestSpan());
   // Then, so it times and counts every answer, refusals included.
   app.use(httpMetrics(deps.metrics));
   app.use(async (c, next) => {
