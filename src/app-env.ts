@@ -13,6 +13,8 @@ export interface AppEnv {
     client?: ApiClient;
     /** Per-vendor outcome of a /conversations request, for its log line. */
     outcome?: VendorOutcome[];
+    /** The problem a refusal or failure answered with, for the request's log line. */
+    problem?: { code: string; invalidParams?: string[] };
     /** The metrics' route label, when a guard answered before routing could say (405, non-canonical path). */
     route?: string;
   };

@@ -61,8 +61,15 @@ export function createApp(deps: AppDeps) {
   }
   const app = new OpenAPIHono<AppEnv>();
   const metrics = deps.metrics ?? createMetrics();
-  metrics.bind({ vendors: deps.vendors, store: deps.store, upstream: deps.upstream, ...(deps.mirrors ? { mirrors: deps.mirrors } : {}) });
   const guards = deps.guards ?? createInboundGuards(deps.gateway, deps);
+  metrics.bind({
+    vendors: deps.vendors,
+    store: deps.store,
+    upstream: deps.upstream,
+    clients: inbound.clients.map((c) => c.id),
+    overload: guards.overload,
+    ...(deps.mirrors ? { mirrors: deps.mirrors } : {}),
+  });
 
   frontDoor(app, { metrics, logger: deps.logger, ...(deps.ready ? { ready: deps.ready } : {}) });
   app.use(inputLimits(inbound));
@@ -75,12 +82,17 @@ export function createApp(deps: AppDeps) {
   app.openapi(healthzRoute, (c) => c.json({ status: 'ok' as const }, 200));
   app.openapi(readyzRoute, async (c) => {
     const ready = deps.ready?.() ?? true;
-    // Redis being away doesn't make a replica unready: it serves on local state (stateStore says so).
     const stateStore = deps.store.mode?.() ?? 'memory';
-    // Nor does a warming mirror: its vendor is read live meanwhile. The states are shown for operators.
+    // A warming mirror doesn't make a replica unready: its vendor is read live meanwhile. The states are shown for operators.
     const statuses = deps.mirrors ? await deps.mirrors.status().catch(() => null) : null;
     const mirrors = statuses ? { mirrors: Object.fromEntries([...statuses].map(([v, s]) => [v, s.state])) } : {};
-    return ready ? c.json({ status: 'ready' as const, stateStore, ...mirrors }, 200) : c.json({ status: 'not ready' as const, stateStore, ...mirrors }, 503);
+    if (!ready) return c.json({ status: 'not ready' as const, stateStore, ...mirrors }, 503);
+    // Nor does Redis being away: the replica serves on its own state, so it stays in rotation (200), but says
+    // it is degraded. Failing the probe would take every replica out at once when Redis is down or its URL
+    // has a typo, turning looser limits into an outage (README, "Readiness").
+    const degraded = stateStoreProblem(deps.store);
+    if (degraded) return c.json({ status: 'degraded' as const, stateStore, degraded: [degraded], ...mirrors }, 200);
+    return c.json({ status: 'ready' as const, stateStore, ...mirrors }, 200);
   });
   // With a metrics listener of its own (METRICS_PORT), /metrics is only there.
   if (deps.serveMetrics ?? true) serveMetrics(app, metrics);
@@ -108,6 +120,13 @@ export type App = ReturnType<typeof createApp>;
 
 /** No key needed (probes and Prometheus), said outright: an operation without `security` reads as undocumented. */
 const OPEN: [] = [];
+
+/** Why the shared state store makes this replica degraded, or null: a URL that never answered reads as a likely typo. */
+function stateStoreProblem(store: StateStore): string | null {
+  if (store.mode?.() !== 'fallback:memory') return null;
+  if (store.reachedOnce && !store.reachedOnce()) return 'stateStore: Redis has not been reachable since this process started (check STATE_STORE); limits, 429 memory and breakers are this replica\'s own';
+  return 'stateStore: Redis is unreachable; limits, 429 memory and breakers are this replica\'s own until it is back';
+}
 
 /**
  * The app of the metrics listener (METRICS_PORT): only GET /metrics, with the same request ids, path and
@@ -145,7 +164,7 @@ const readyzRoute = createRoute({
   tags: ['Operations'],
   summary: 'Ready to serve',
   responses: {
-    200: { description: 'Ready.', headers: REQUEST_ID_HEADERS, content: { 'application/json': { schema: ReadinessSchema } } },
+    200: { description: 'Ready, or degraded: serving, with `degraded` saying what is missing (a shared state store that is unreachable).', headers: REQUEST_ID_HEADERS, content: { 'application/json': { schema: ReadinessSchema } } },
     503: { description: 'Starting or draining: take this replica out of rotation.', headers: REQUEST_ID_HEADERS, content: { 'application/json': { schema: ReadinessSchema } } },
   },
 });

@@ -59,6 +59,16 @@ const envSchema = z.object({
   SIM_COUNT: z.coerce.number().int().min(0).max(100_000).default(300),
   /** Faults for embedded simulators, e.g. `globex=rateLimit:30,initech=slow:800` (see sim/kit.ts). */
   SIM_FAULTS: z.string().default(''),
+  /**
+   * Tracing is on when either OTLP endpoint is set (the standard variables; the SDK reads them and the other
+   * OTEL_* itself: protocol, headers, service name, sampler), and OTEL_SDK_DISABLED isn't true.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  // A boolean the OpenTelemetry way: `true` in any case disables; anything else doesn't.
+  OTEL_SDK_DISABLED: z.string().default('false').transform((v) => v.trim().toLowerCase() === 'true'),
+  /** The commit this build is of, for switchboard_build_info and traces (the image build sets it; unset: unknown). */
+  BUILD_COMMIT: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(64).optional()),
 }).superRefine((env, ctx) => {
   if (env.SIMULATORS === 'on' && env.NODE_ENV === 'production') {
     ctx.addIssue({ code: 'custom', path: ['SIMULATORS'], message: 'is on, but NODE_ENV is production, which never serves demo data: unset one of them' });
@@ -70,6 +80,10 @@ const envSchema = z.object({
 });
 
 export type AppEnvVars = z.infer<typeof envSchema>;
+
+/** Whether traces are exported: an OTLP endpoint is configured and the SDK isn't disabled. */
+export const tracingWanted = (vars: AppEnvVars): boolean =>
+  !vars.OTEL_SDK_DISABLED && (vars.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || vars.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined);
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): { vars: AppEnvVars; all: Readonly<Record<string, string | undefined>> } {
   const parsed = envSchema.safeParse(source);

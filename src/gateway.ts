@@ -17,6 +17,7 @@ import type { CompiledVendor } from './dialect/vendor.js';
 import { createCursorCodec } from './merge/cursor.js';
 import { totalHints } from './sources/index.js';
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.js';
+import { configHash, packageVersion } from './metrics/build.js';
 import { createInboundGuards, type InboundGuards } from './inbound/guards.js';
 import { VendorHealthTracker } from './ops/vendor-health.js';
 import { createUpstream, type Upstream } from './upstream/index.js';
@@ -62,6 +63,8 @@ export interface GatewayOptions {
   mirrors?: { store: string; dataDir: string; leaseMs?: number };
   /** false: /metrics is left to a listener of its own (METRICS_PORT; serve `createMetricsApp` over `metrics`). */
   serveMetrics?: boolean;
+  /** The commit this build is of (BUILD_COMMIT), for switchboard_build_info. */
+  commit?: string;
 }
 
 export interface Gateway {
@@ -109,7 +112,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const clock = opts.clock ?? systemClock;
   const hints = totalHints();
   // Counters and vendor health survive reloads: each new app is bound to the same ones.
-  const metrics = createMetrics();
+  const metrics = createMetrics({ version: packageVersion(), ...(opts.commit ? { commit: opts.commit } : {}) });
   const health = new VendorHealthTracker();
   // Made with the first config; a reload changes their limits, never what they count.
   let guards: InboundGuards | undefined;
@@ -127,6 +130,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const assemble = async (): Promise<Generation> => {
     const config = await loadConfig(opts.configDir, opts.env);
     if (opts.extraVendors) config.vendors.push(...structuredClone(opts.extraVendors));
+    // Of the config as read, before embedded simulators' ports are filled in: replicas reading the same files agree.
+    const hash = configHash({ gateway: config.gateway, vendors: config.vendors });
     // Before anything starts: AUTH_REQUIRED without clients, duplicate keys, unknown vendors are fatal.
     checkAuthConfig(config.gateway.inbound, config.vendors.map((v) => v.name));
     // Which vendors simulators serve is decided before any starts: demo data never mixes into real answers unasked.
@@ -179,6 +184,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     const cursors = createCursorCodec(secret, config.gateway.cursor.ttlSeconds);
     guards ??= createInboundGuards(config.gateway, { clock, logger: opts.logger });
     guards.configure(config.gateway);
+    metrics.observeConfig(hash, clock.now());
     const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, inboundStore, clock, hints, metrics, health, guards, ...(opts.serveMetrics === false ? { serveMetrics: false } : {}), ...(mirrors ? { mirrors } : {}), ...(opts.ready ? { ready: opts.ready } : {}) });
     return { app, config, vendors };
   };
@@ -234,11 +240,13 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
         current = await assemble();
       } catch (e) {
         if (e instanceof ConfigError) {
+          metrics.observeReload('refused');
           opts.logger.error({ problems: e.problems }, `config reload refused, the previous config keeps serving:\n${e.problems.map(formatProblem).join('\n')}`);
           return { ok: false, problems: e.problems };
         }
         throw e;
       }
+      metrics.observeReload('ok');
       const names = current.vendors.filter((v) => v.enabled).map((v) => v.name);
       opts.logger.info({ vendors: names }, 'config reloaded');
       await forget429Memory(current.vendors.map((v) => v.name));

@@ -2,7 +2,10 @@
 import { pino } from 'pino';
 import { simulators } from '../sim/index.js';
 import { parseFaults } from '../sim/kit.js';
-import { readEnv } from './env.js';
+import { readEnv, tracingWanted } from './env.js';
+import { packageVersion } from './metrics/build.js';
+import { startTracing } from './tracing/sdk.js';
+import { logIds } from './tracing/tracing.js';
 import { createMetricsApp } from './app.js';
 import { buildGateway } from './gateway.js';
 import { gatewayServer, listen } from './inbound/listener.js';
@@ -25,9 +28,19 @@ const logger = pino({
   base: { service: 'switchboard' },
   // Belt and braces: nothing we log carries these, and if something ever does they stay hidden.
   redact: ['*.authorization', '*.cookie', '*.headers.authorization', '*.headers["x-api-key"]', 'cursorSecret'],
+  // Each line made inside a span carries its trace_id and span_id (nothing while tracing is off).
+  // A fresh object each time: pino merges the line's fields into what mixin returns.
+  mixin: () => logIds() ?? {},
   ...(vars.LOG_FORMAT === 'pretty' ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
 });
 let draining = false;
+// Before anything serves, so every request is traced. Off without an OTLP endpoint: the API stays a no-op.
+const tracing = tracingWanted(vars) ? startTracing({ version: packageVersion(), ...(vars.BUILD_COMMIT ? { commit: vars.BUILD_COMMIT } : {}) }) : undefined;
+if (tracing) {
+  // Where to, without any user:password the URL may hold.
+  const to = new URL((vars.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? vars.OTEL_EXPORTER_OTLP_ENDPOINT)!);
+  logger.info({ endpoint: `${to.protocol}//${to.host}${to.pathname}` }, 'tracing: exporting spans over OTLP');
+}
 
 try {
   let store: RedisStateStore | undefined;
@@ -46,6 +59,7 @@ try {
     ...(vars.CURSOR_SECRET ? { cursorSecret: vars.CURSOR_SECRET } : {}),
     ...simulatorOptions(),
     simulatorData: { seed: vars.SIM_SEED, count: vars.SIM_COUNT },
+    ...(vars.BUILD_COMMIT ? { commit: vars.BUILD_COMMIT } : {}),
     simulatorFaults: parseFaults(vars.SIM_FAULTS),
     ...(vars.MIRRORS === 'on' ? { mirrors: { store: vars.MIRROR_STORE, dataDir: vars.DATA_DIR, leaseMs: vars.MIRROR_LEASE_MS } } : {}),
     // With METRICS_PORT, /metrics is on its own listener only (ops keep it off the public port).
@@ -80,6 +94,8 @@ try {
     metricsServer?.closeAllConnections();
     await gateway.close();
     await store?.close();
+    // The last spans are exported before exit (bounded: the exporter has its own timeout).
+    await tracing?.shutdown().catch((e: unknown) => logger.warn({ err: { message: (e as Error).message } }, 'tracing: final export failed'));
     logger.info({}, 'stopped');
     process.exit(0);
   };

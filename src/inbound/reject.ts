@@ -10,7 +10,13 @@ import type { GatewayError } from '../errors/gateway-error.js';
 import { problemResponse } from '../errors/problem.js';
 
 export function rejection(c: Context<AppEnv>, err: GatewayError, headers: Record<string, string>): Response {
+  noteProblem(c, err);
   const res = problemResponse(err, c.get('requestId') ?? randomUUID());
   for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
   return res;
+}
+
+/** Remembers the problem a request was answered with, for its log line (code and invalid parameter names). */
+export function noteProblem(c: Context<AppEnv>, err: GatewayError): void {
+  c.set('problem', err.invalidParams ? { code: err.code, invalidParams: err.invalidParams.map((p) => p.name) } : { code: err.code });
 }

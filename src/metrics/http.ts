@@ -12,7 +12,7 @@ import type { GatewayMetrics } from './metrics.js';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /** A guard may name the route itself (`c.set('route', …)`): a 405 on a known path, `unmatched` for a non-canonical one. */
-export function httpMetrics(metrics: Pick<GatewayMetrics, 'observeRequest'>): MiddlewareHandler<AppEnv> {
+export function httpMetrics(metrics: Pick<GatewayMetrics, 'observeRequest' | 'observeClient'>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     let status = 500;
@@ -22,6 +22,7 @@ export function httpMetrics(metrics: Pick<GatewayMetrics, 'observeRequest'>): Mi
     } finally {
       const method = METHODS.has(c.req.method) ? c.req.method : 'other';
       metrics.observeRequest({ route: c.get('route') ?? routeLabel(c), method, status }, (performance.now() - started) / 1000);
+      metrics.observeClient(c.get('client')?.id, status, c.get('problem')?.code);
     }
   };
 }

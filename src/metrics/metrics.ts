@@ -20,6 +20,10 @@ export interface ScrapeSources {
   vendors: readonly { name: string; origin?: string }[];
   store: Pick<StateStore, 'breaker' | 'mode' | 'fallbacks'>;
   upstream: Upstream;
+  /** The configured client ids: the only values of the `client` label. */
+  clients?: readonly string[];
+  /** The overload guard's counts of requests in progress and waiting. */
+  overload?: { readonly active: number; readonly queued: number };
   /** Mirror rows, lag and state, read at scrape time. */
   mirrors?: { status(): Promise<Map<string, MirrorStatus>> };
 }
@@ -34,6 +38,11 @@ export interface GatewayMetrics {
   readonly registry: Registry;
   readonly contentType: string;
   observeRequest(labels: HttpLabels, seconds: number): void;
+  /** One answer, by who asked (a client id, or undefined) and, for a refusal, its problem code. */
+  observeClient(clientId: string | undefined, status: number, code: string | undefined): void;
+  /** A config loaded (at start or by a reload): its hash. */
+  observeConfig(hash: string, loadedAtMs: number): void;
+  observeReload(result: 'ok' | 'refused'): void;
   /** One /conversations answer: every vendor's part in it. */
   observeSources(sources: readonly SourceReport[]): void;
   /** A /conversations request every included vendor failed: only their codes are known. */
@@ -50,7 +59,22 @@ export interface GatewayMetrics {
 export const BREAKER_STATE: Record<BreakerRecord['state'], number> = { closed: 0, 'half-open': 1, open: 2 };
 export const MIRROR_STATE: Record<MirrorState, number> = { warming: 0, ready: 1, stale: 2, error: 3 };
 
-export function createMetrics(): GatewayMetrics {
+/** What the build says of itself, for switchboard_build_info. */
+export interface BuildInfo {
+  version: string;
+  commit?: string;
+}
+
+const CACHE_RESULTS = [
+  ['hit', 'hits'],
+  ['stale', 'staleHits'],
+  ['miss', 'misses'],
+  ['coalesced', 'coalesced'],
+  ['shared_hit', 'sharedHits'],
+  ['shared_wait', 'sharedWaits'],
+] as const satisfies readonly (readonly [string, keyof CacheStats])[];
+
+export function createMetrics(build: BuildInfo = { version: 'unknown' }): GatewayMetrics {
   const registry = new Registry();
   const registers = [registry];
   let bound: ScrapeSources | undefined;
@@ -123,21 +147,76 @@ export function createMetrics(): GatewayMetrics {
   });
   new Counter({
     name: 'switchboard_vendor_cache_total',
-    help: 'Vendor response cache lookups, all vendors together: hit, stale (served while refreshing), miss, coalesced (joined an identical call in flight here); with a shared store, shared_hit (a miss answered by another replica\'s page in Redis) and shared_wait (a miss that waited for another replica\'s call).',
-    labelNames: ['result'] as const,
+    help: 'Vendor response cache lookups, by vendor and result: hit, stale (served while refreshing), miss, coalesced (joined an identical call in flight here); with a shared store, shared_hit (a miss answered by another replica\'s page in Redis) and shared_wait (a miss that waited for another replica\'s call).',
+    labelNames: ['vendor', 'result'] as const,
     registers,
     collect() {
       this.reset();
-      const stats = bound && cacheStatsOf(bound.upstream);
-      if (!stats) return;
-      this.inc({ result: 'hit' }, stats.hits);
-      this.inc({ result: 'stale' }, stats.staleHits);
-      this.inc({ result: 'miss' }, stats.misses);
-      this.inc({ result: 'coalesced' }, stats.coalesced);
-      this.inc({ result: 'shared_hit' }, stats.sharedHits);
-      this.inc({ result: 'shared_wait' }, stats.sharedWaits);
+      const byVendor = bound && cacheStatsOf(bound.upstream);
+      if (!byVendor) return;
+      // Configured vendors only, each with every result (0 until it happens), so rate() sees the first one.
+      for (const { name: vendor } of bound!.vendors) {
+        const stats = byVendor.get(vendor);
+        for (const [result, field] of CACHE_RESULTS) this.inc({ vendor, result }, stats?.[field] ?? 0);
+      }
     },
   });
+
+  // Per client: the label is a configured client id (auth sets it from gateway.yaml) or `anonymous`, never
+  // anything a caller wrote; an id no longer configured after a reload is counted as anonymous.
+  const clientRequests = new Counter({
+    name: 'switchboard_client_requests_total',
+    help: 'HTTP requests answered, by client (a configured client id, or anonymous: auth off, no key or a wrong one) and status class (2xx, 3xx, 4xx, 5xx).',
+    labelNames: ['client', 'class'] as const,
+    registers,
+  });
+  const clientRefusals = new Counter({
+    name: 'switchboard_client_refusals_total',
+    help: 'Requests refused (4xx, and 503 OVERLOADED), by client and problem code.',
+    labelNames: ['client', 'code'] as const,
+    registers,
+  });
+  new Gauge({
+    name: 'switchboard_inflight_requests',
+    help: '/conversations requests being worked on now (bounded by inbound.overload.maxConcurrent).',
+    registers,
+    collect() {
+      this.set(bound?.overload?.active ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'switchboard_queued_requests',
+    help: '/conversations requests waiting for a turn now (bounded by inbound.overload.maxQueued).',
+    registers,
+    collect() {
+      this.set(bound?.overload?.queued ?? 0);
+    },
+  });
+  const reloads = new Counter({
+    name: 'switchboard_config_reloads_total',
+    help: 'Config reloads (SIGHUP or a changed file), by result: ok, or refused (the previous config keeps serving).',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  for (const result of ['ok', 'refused']) reloads.inc({ result }, 0);
+  const configInfo = new Gauge({
+    name: 'switchboard_config_info',
+    help: 'The config this process serves: 1, labelled with a hash of it (gateway.yaml and vendor YAML as loaded, variables substituted). Replicas with different hashes serve different configs.',
+    labelNames: ['hash'] as const,
+    registers,
+  });
+  const configLoaded = new Gauge({
+    name: 'switchboard_config_loaded_timestamp_seconds',
+    help: 'When the config this process serves was loaded (Unix time).',
+    registers,
+  });
+  new Gauge({
+    name: 'switchboard_build_info',
+    help: 'The build: 1, labelled with the version, the Node.js version and the commit (unknown unless BUILD_COMMIT is set).',
+    labelNames: ['version', 'node_version', 'commit'] as const,
+    registers,
+  }).set({ version: build.version, node_version: process.versions.node, commit: build.commit ?? 'unknown' }, 1);
+  let clientIds: ReadonlySet<string> = new Set();
 
   const syncPasses = new Counter({
     name: 'switchboard_mirror_sync_total',
@@ -188,6 +267,19 @@ export function createMetrics(): GatewayMetrics {
       httpRequests.inc(l);
       httpDuration.observe(l, seconds);
     },
+    observeClient(clientId, status, code) {
+      const client = clientId !== undefined && clientIds.has(clientId) ? clientId : 'anonymous';
+      clientRequests.inc({ client, class: `${Math.floor(status / 100)}xx` });
+      if (code !== undefined && (status < 500 || code === 'OVERLOADED')) clientRefusals.inc({ client, code });
+    },
+    observeConfig(hash, loadedAtMs) {
+      configInfo.reset();
+      configInfo.set({ hash }, 1);
+      configLoaded.set(loadedAtMs / 1000);
+    },
+    observeReload(result) {
+      reloads.inc({ result });
+    },
     observeSources(sources) {
       for (const s of sources) {
         const vendor = s.vendor;
@@ -219,6 +311,8 @@ export function createMetrics(): GatewayMetrics {
     },
     bind(sources) {
       bound = sources;
+      clientIds = new Set(sources.clients ?? []);
+      for (const client of clientIds) clientRequests.inc({ client, class: '2xx' }, 0);
       // Series exist from the start, so rate() sees a vendor's first increment.
       for (const { name: vendor } of sources.vendors) {
         for (const c of [fetched, dropped, retries, calls, waited]) c.inc({ vendor }, 0);
@@ -231,6 +325,6 @@ export function createMetrics(): GatewayMetrics {
   };
 }
 
-function cacheStatsOf(upstream: Upstream): CacheStats | undefined {
-  return 'stats' in upstream ? (upstream as Upstream & { stats: CacheStats }).stats : undefined;
+function cacheStatsOf(upstream: Upstream): ReadonlyMap<string, CacheStats> | undefined {
+  return 'statsByVendor' in upstream ? (upstream as Upstream & { statsByVendor: ReadonlyMap<string, CacheStats> }).statsByVendor : undefined;
 }

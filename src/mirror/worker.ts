@@ -4,6 +4,7 @@
  * read and the frequent pass when each is due, backs off after failures, and tidies up (old mirrors of the
  * vendor once this one is ready, row versions no cursor can read any more).
  */
+import { failSpan, startInternalSpan, tracingOn, withSpan } from '../tracing/tracing.js';
 import type { Logger } from '../app.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { Clock } from '../state/clock.js';
@@ -193,7 +194,29 @@ export class MirrorWorker {
     return { full, frequent: after(meta.lastPass, spec.everyMs, this.failures.frequent) };
   }
 
-  private async runPass(kind: PassKind, meta: MirrorMeta): Promise<PassReport> {
+  /** One pass; with tracing on, in a span of its own (a root: no request asked for it), its vendor calls carrying its traceparent. */
+  private runPass(kind: PassKind, meta: MirrorMeta): Promise<PassReport> {
+    if (!tracingOn()) return this.pass(kind, meta);
+    const span = startInternalSpan(`mirror ${kind} pass`, { 'switchboard.vendor': this.vendor.name, 'switchboard.mirror.pass': kind });
+    const record = (r: PassReport) => span.setAttributes({ 'switchboard.calls': r.calls, 'switchboard.items': r.items });
+    return withSpan(span, () => this.pass(kind, meta)).then(
+      (report) => {
+        record(report);
+        span.end();
+        return report;
+      },
+      (e: unknown) => {
+        if (e instanceof SyncFailure) {
+          record(e.report);
+          failSpan(span, e.failure.code);
+        } else failSpan(span, e instanceof LeaseLost ? 'LEASE_LOST' : 'INTERNAL_ERROR');
+        span.end();
+        throw e;
+      },
+    );
+  }
+
+  private async pass(kind: PassKind, meta: MirrorMeta): Promise<PassReport> {
     const { store, clock, logger } = this.deps;
     const v = this.vendor;
     const pass = new AbortController();

@@ -79,10 +79,11 @@ export const VendorListSchema = z
 export const HealthSchema = z.strictObject({ status: z.literal('ok') }).openapi('Health', { example: { status: 'ok' } });
 export const ReadinessSchema = z
   .object({
-    status: z.enum(['ready', 'not ready']),
+    status: z.enum(['ready', 'degraded', 'not ready']).openapi({ description: 'degraded (200): serving, with something missing that `degraded` names; not ready (503): starting or draining.' }),
+    degraded: z.array(z.string()).optional().openapi({ description: 'What makes the replica degraded (present with status degraded).' }),
     mirrors: z.record(z.string(), MirrorStateSchema).optional().openapi({ description: 'Each mirrored vendor\'s mirror state; a warming mirror does not make the replica unready (its vendor is read live).' }),
     stateStore: z.enum(['memory', 'redis', 'fallback:memory']).optional().openapi({
-      description: 'Where rate-limit, 429 and breaker state lives: this process (memory), shared Redis, or this process because Redis is unreachable (fallback:memory; still ready).',
+      description: 'Where rate-limit, 429 and breaker state lives: this process (memory), shared Redis, or this process because Redis is unreachable (fallback:memory; status degraded, still serving).',
     }),
   })
   .openapi('Readiness', { description: 'not ready (503) while starting or draining.', example: { status: 'ready', stateStore: 'redis' } });

@@ -9,6 +9,7 @@ import { PageWalk } from '../dialect/page-walk.js';
 import type { Item } from '../model/conversation.js';
 import type { Clock } from '../state/clock.js';
 import { RefusedCall, UpstreamError, type Upstream } from '../upstream/client.js';
+import { failSpan, startClientSpan, tracingOn, withSpan } from '../tracing/tracing.js';
 import { emptyStats, type SourceStats } from './source.js';
 import type { TotalHints } from './live-whole.js';
 
@@ -37,6 +38,12 @@ export interface Fetched {
   facts: PageFacts;
 }
 
+/** What one traced call saw: the vendor's last status and the retries it took. */
+interface CallTrace {
+  status: number;
+  retries: number;
+}
+
 export class VendorFetcher {
   readonly stats: SourceStats = emptyStats();
   private readonly deadline: AbortSignal;
@@ -60,14 +67,43 @@ export class VendorFetcher {
     this.walk = new PageWalk(vendor.name, vendor.paging.style);
   }
 
-  async fetch(token: Token, size: number, skip: number): Promise<Fetched> {
+  /** One vendor call; with tracing on, in a CLIENT span of its own (vendor, path, status, retries, items). */
+  fetch(token: Token, size: number, skip: number): Promise<Fetched> {
+    if (!tracingOn()) return this.fetchPage(token, size, skip);
+    return this.fetchTraced(token, size, skip);
+  }
+
+  private async fetchTraced(token: Token, size: number, skip: number): Promise<Fetched> {
+    const v = this.vendor;
+    // The path only, redacted: a query (and a path, in some configs) may carry the vendor's key.
+    const path = v.redact(v.buildRequest(this.params, token, size).path);
+    const span = startClientSpan(`${v.name} GET`, { 'switchboard.vendor': v.name, 'http.request.method': 'GET', 'url.path': path });
+    const seen: CallTrace = { status: 0, retries: 0 };
+    try {
+      const got = await withSpan(span, () => this.fetchPage(token, size, skip, seen));
+      span.setAttribute('switchboard.items', got.page.entries.length);
+      return got;
+    } catch (e) {
+      if (e instanceof UpstreamError) {
+        failSpan(span, e.failure.code);
+        if (e.failure.upstreamStatus !== null) seen.status = e.failure.upstreamStatus;
+      } else failSpan(span, 'INTERNAL_ERROR');
+      throw e;
+    } finally {
+      if (seen.status) span.setAttribute('http.response.status_code', seen.status);
+      span.setAttribute('switchboard.retries', seen.retries);
+      span.end();
+    }
+  }
+
+  private async fetchPage(token: Token, size: number, skip: number, seen?: CallTrace): Promise<Fetched> {
     const v = this.vendor;
     this.walk.ask(token);
     const req = v.buildRequest(this.params, token, size);
     const started = performance.now();
     this.stats.calls++;
     try {
-      return await this.call(v, req, token, size, skip);
+      return await this.call(v, req, token, size, skip, seen);
     } catch (e) {
       // Refused here (budget, 429 memory, open circuit): the vendor was never asked.
       if (e instanceof RefusedCall) this.stats.calls--;
@@ -77,16 +113,20 @@ export class VendorFetcher {
     }
   }
 
-  private async call(v: CompiledVendor, req: ReturnType<CompiledVendor['buildRequest']>, token: Token, size: number, skip: number): Promise<Fetched> {
+  private async call(v: CompiledVendor, req: ReturnType<CompiledVendor['buildRequest']>, token: Token, size: number, skip: number, seen?: CallTrace): Promise<Fetched> {
     const res = await this.ctx.upstream.get(v, req, {
       signal: this.signal,
       deadline: this.deadlineAt,
-      onRetry: () => void this.stats.retries++,
+      onRetry: () => {
+        this.stats.retries++;
+        if (seen) seen.retries++;
+      },
       onWait: (ms) => void (this.stats.waitedMs += ms),
       timedOut: () => this.deadline.aborted,
       timeoutMs: v.timeoutMs,
       requestId: this.ctx.requestId,
     });
+    if (seen) seen.status = res.status;
     const page = v.readPage(res);
     if (!('items' in page)) throw new UpstreamError(page);
     this.stats.fetched += page.items.length;

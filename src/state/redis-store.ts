@@ -203,6 +203,8 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
 
   let fallback = false;
   let episodes = 0;
+  // Set by the first connection that is ready (ioredis's 'ready', after its own handshake).
+  let reached = false;
   let closed = false;
   let probe: NodeJS.Timeout | undefined;
 
@@ -229,6 +231,9 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
   };
   // ioredis reports connection trouble as 'error' events; unhandled, they would crash the process.
   client.on('error', (err) => enterFallback(err));
+  client.on('ready', () => {
+    reached = true;
+  });
   client.on('close', () => enterFallback(new Error('connection to Redis closed')));
 
   /** Redis when it answers in time, else (and for the rest of the episode) the local store. */
@@ -270,10 +275,11 @@ export function redisStore(opts: RedisStoreOptions): RedisStateStore {
   };
 
   /** The records over Redis, falling back to `local`. */
-  function partition(local: MemoryStore): StateStore & { mode(): StoreMode; fallbacks(): number } {
+  function partition(local: MemoryStore): StateStore & { mode(): StoreMode; fallbacks(): number; reachedOnce(): boolean } {
     return {
       mode: () => (fallback ? 'fallback:memory' : 'redis'),
       fallbacks: () => episodes,
+      reachedOnce: () => reached,
       separate: () => partition(localMemory()),
       take(key, spec, now) {
         return use(

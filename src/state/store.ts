@@ -61,6 +61,8 @@ export interface StateStore {
   mode?(): StoreMode;
   /** Times a shared store became unreachable or slow and this process fell back to its own memory. */
   fallbacks?(): number;
+  /** A shared store: whether it has answered at least once since this process started (a typo in its URL never does). */
+  reachedOnce?(): boolean;
   take(key: string, spec: BucketSpec, now: number): Promise<Take>;
   /** The "don't call before" time under `key` (epoch ms), or null; never a non-finite number. */
   blockedUntil(key: string): Promise<number | null>;

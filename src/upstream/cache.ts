@@ -47,7 +47,9 @@ export interface CacheOptions {
   pollMs?: number;
 }
 
-export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Upstream & { stats: CacheStats } {
+const noStats = (): CacheStats => ({ hits: 0, staleHits: 0, misses: 0, coalesced: 0, sharedHits: 0, sharedWaits: 0 });
+
+export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Upstream & { stats: CacheStats; statsByVendor: ReadonlyMap<string, CacheStats> } {
   const entries = new LRUCache<string, Entry>({
     maxSize: opts.maxBytes,
     sizeCalculation: (e) => Math.max(1, e.res.body.length),
@@ -55,7 +57,15 @@ export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Up
   const inflight = new Map<string, Promise<RawResponse>>();
   const refreshing = new Set<string>();
   const identities = new WeakMap<CompiledVendor, string>();
-  const stats: CacheStats = { hits: 0, staleHits: 0, misses: 0, coalesced: 0, sharedHits: 0, sharedWaits: 0 };
+  const stats: CacheStats = noStats();
+  // Per configured vendor (a bounded set); the totals above are their sum.
+  const byVendor = new Map<string, CacheStats>();
+  const bump = (vendor: CompiledVendor, what: keyof CacheStats) => {
+    stats[what]++;
+    let v = byVendor.get(vendor.name);
+    if (!v) byVendor.set(vendor.name, (v = noStats()));
+    v[what]++;
+  };
   const shared = opts.shared;
   const pollMs = opts.pollMs ?? 20;
 
@@ -104,12 +114,12 @@ export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Up
       if (!found) return undefined;
       const age = clock.now() - found.at;
       if (age < policy.ttlMs) {
-        stats.sharedHits++;
+        bump(vendor, 'sharedHits');
         keep(key, vendor, found);
         return found.res;
       }
       if (!refresh && age < policy.ttlMs + policy.staleWhileRevalidateMs) {
-        stats.staleHits++;
+        bump(vendor, 'staleHits');
         keep(key, vendor, found);
         backgroundRefresh(key, vendor, req, callOpts);
         return found.res;
@@ -144,7 +154,7 @@ export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Up
       if (refresh) return undefined;
       if (!waited) {
         waited = true;
-        stats.sharedWaits++;
+        bump(vendor, 'sharedWaits');
       }
       try {
         await sleep(pollMs, undefined, { signal: callOpts.signal });
@@ -173,10 +183,10 @@ export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Up
   function fetchShared(key: string, vendor: CompiledVendor, req: PageRequest, callOpts: CallOptions): Promise<RawResponse> {
     let p = inflight.get(key);
     if (p) {
-      stats.coalesced++;
+      bump(vendor, 'coalesced');
       return p;
     }
-    stats.misses++;
+    bump(vendor, 'misses');
     p = load(key, vendor, req, detached(callOpts), false)
       .then((res) => res!)
       .finally(() => inflight.delete(key));
@@ -186,6 +196,7 @@ export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Up
 
   return {
     stats,
+    statsByVendor: byVendor,
     close: () => inner.close(),
     async get(vendor, req, callOpts) {
       const policy = vendor.cache;
@@ -196,11 +207,11 @@ export function withCache(inner: Upstream, clock: Clock, opts: CacheOptions): Up
       if (cached) {
         const age = clock.now() - cached.at;
         if (age < policy.ttlMs) {
-          stats.hits++;
+          bump(vendor, 'hits');
           return cached.res;
         }
         if (age < policy.ttlMs + policy.staleWhileRevalidateMs) {
-          stats.staleHits++;
+          bump(vendor, 'staleHits');
           backgroundRefresh(key, vendor, req, callOpts);
           return cached.res;
         }

@@ -6,6 +6,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { CompiledVendor, PageRequest } from '../dialect/vendor.js';
 import { failure, type RawResponse } from '../dialect/errors.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
+import { injectTraceHeaders } from '../tracing/tracing.js';
 
 /** A failed vendor call, carrying its unified description. */
 export class UpstreamError extends Error {
@@ -84,7 +85,8 @@ export function createTransport(): Upstream {
     async get(vendor, req, opts) {
       const path = req.query ? `${req.path}?${req.query}` : req.path;
       const where = callName(vendor, req);
-      const headers = opts.requestId ? { ...vendor.headers, 'x-request-id': opts.requestId } : vendor.headers;
+      // With tracing on, the active span (the vendor call's) goes along as `traceparent`.
+      const headers = injectTraceHeaders(opts.requestId ? { ...vendor.headers, 'x-request-id': opts.requestId } : vendor.headers);
       let status = 0;
       try {
         const res = await poolFor(vendor).request({

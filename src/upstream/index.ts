@@ -15,7 +15,7 @@ export function createUpstream(deps: { store: StateStore; clock: Clock; cacheMax
   const transport = deps.transport ?? createTransport();
   const guarded = withBreaker(withRetry(withRateLimits(transport, deps.store, deps.clock), deps.clock), deps.store, deps.clock);
   const cache = withCache(guarded, deps.clock, { maxBytes: deps.cacheMaxBytes ?? 64 * 1024 * 1024, ...(deps.store.blobs ? { shared: deps.store.blobs } : {}) });
-  const cached = Object.assign(withAbortsAsFailures(cache), { stats: cache.stats });
+  const cached = Object.assign(withAbortsAsFailures(cache), { stats: cache.stats, statsByVendor: cache.statsByVendor });
   // The mirror sync's pages are its own: it calls below the cache (budget, 429 memory, breaker and retry still apply).
   return Object.assign(cached, { direct: withAbortsAsFailures(guarded) });
 }

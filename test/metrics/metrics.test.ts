@@ -180,7 +180,7 @@ describe('GET /metrics: vendor cache and outbound budget', () => {
       sources.push(...(res.body.sources as Source[]));
     }
     const m = await scrape(h);
-    const cache = (result: string) => m.value('switchboard_vendor_cache_total', { result }) ?? NaN;
+    const cache = (result: string) => m.sum('switchboard_vendor_cache_total', { result });
     const calls = sources.reduce((a, s) => a + s.calls, 0);
     // Every vendor call is one lookup: the second, identical request is answered from the cache.
     expect(cache('hit') + cache('stale') + cache('miss')).toBe(calls);

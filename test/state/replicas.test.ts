@@ -188,7 +188,7 @@ describe.skipIf(!url)('replicas sharing Redis', () => {
       for (let i = 0; i < 3; i++) await ask(6 + i);
       expect(Date.now() - paused).toBeLessThan(1500); // answered on local state, not after Redis
       for (const g of [a, b]) {
-        expect((await g.get('/readyz')).body).toEqual({ status: 'ready', stateStore: 'fallback:memory' });
+        expect((await g.get('/readyz')).body).toMatchObject({ status: 'degraded', stateStore: 'fallback:memory', degraded: [expect.stringMatching(/Redis is unreachable/)] });
         expect(metric((await g.get('/metrics')).body, 'switchboard_state_store_fallback')).toBe('1');
         expect(g.output().match(/Redis\) unreachable or slow/g)).toHaveLength(1);
         expect(g.output()).toMatch(/no answer from Redis within 80 ms/);
@@ -218,7 +218,7 @@ describe.skipIf(!url)('replicas sharing Redis', () => {
       await redis.stop();
       for (let i = 0; i < 5; i++) await ask();
       for (const g of [a, b]) {
-        expect(await g.get('/readyz')).toMatchObject({ status: 200, body: { status: 'ready', stateStore: 'fallback:memory' } });
+        expect(await g.get('/readyz')).toMatchObject({ status: 200, body: { status: 'degraded', stateStore: 'fallback:memory' } });
         expect(metric((await g.get('/metrics')).body, 'switchboard_state_store_fallback')).toBe('1');
         expect(metric((await g.get('/metrics')).body, 'switchboard_state_store_fallbacks_total')).toBe('1');
         expect(g.output().match(/Redis\) unreachable or slow/g)).toHaveLength(1);

@@ -72,7 +72,7 @@ export interface SwitchboardClient {
   walkConversations<P extends ListParams = ListParams>(params?: P, opts?: WalkOptions): AsyncGenerator<PageOf<P>, void, undefined>;
   vendors(init?: RequestOptions): Promise<VendorList>;
   healthz(init?: RequestOptions): Promise<Health>;
-  /** `{status: 'ready'}` or, while starting or draining (503), `{status: 'not ready'}`. */
+  /** `{status: 'ready'}`, `{status: 'degraded', degraded: [...]}` (still serving), or while starting or draining (503) `{status: 'not ready'}`. */
   readyz(init?: RequestOptions): Promise<Readiness>;
 }
 

@@ -268,8 +268,10 @@ export interface Health {
 }
 
 export interface Readiness {
-  /** `not ready` (HTTP 503) while starting or draining. */
-  status: 'ready' | 'not ready';
+  /** `degraded` (HTTP 200): serving, with what is missing named in `degraded`; `not ready` (HTTP 503): starting or draining. */
+  status: 'ready' | 'degraded' | 'not ready';
+  /** What makes the replica degraded (present with status `degraded`). */
+  degraded?: string[];
   /** Each mirrored vendor's mirror state. */
   mirrors?: Record<string, MirrorState>;
   /** Where rate-limit, 429 and breaker state lives. */
