@@ -63,6 +63,17 @@ describe('typed client', () => {
     expect(title === undefined).toBe(false);
   });
 
+  it('gets one conversation by its unified id, whole or trimmed, and a missing one is a NOT_FOUND SwitchboardError', async () => {
+    const [first] = (await sb.listConversations({ vendor: 'siteassist', limit: 1 })).data;
+    const one = await sb.getConversation(first!.id);
+    expect(one).toMatchObject({ object: 'conversation', data: first, source: { vendor: 'siteassist' } });
+    const trimmed = await sb.getConversation(first!.id, { fields: ['title'] });
+    expect(trimmed.data).toEqual({ id: first!.id, title: first!.title });
+    const missing = await sb.getConversation('siteassist:no-such-conversation').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(SwitchboardError);
+    expect(missing).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+
   it('reads /vendors, /healthz and /readyz', async () => {
     expect((await sb.vendors()).data.map((v) => v.name).sort()).toEqual(['siteassist', 'superagentes', 'uncodie']);
     expect(await sb.healthz()).toEqual({ status: 'ok' });

@@ -5,8 +5,8 @@
  */
 import type { z } from '@hono/zod-openapi';
 import type * as Client from '@switchboard/client';
-import type { ConversationListSchema, ConversationSchema, ExplainedPlanSchema, MessageSchema, MissedVendorSchema, SourceReportSchema } from '../../src/conversations/response-schema.js';
-import type { buildQuerySchema } from '../../src/conversations/query-schema.js';
+import type { ConversationDetailSchema, ConversationListSchema, ConversationSchema, DetailSourceSchema, ExplainedPlanSchema, MessageSchema, MissedVendorSchema, SourceReportSchema } from '../../src/conversations/response-schema.js';
+import type { buildDetailQuerySchema, buildQuerySchema } from '../../src/conversations/query-schema.js';
 import type { ErrorCode } from '../../src/errors/catalogue.js';
 import type { InvalidParamSchema, ProblemSchema, VendorErrorSchema, VendorFailureSchema } from '../../src/errors/problem-schema.js';
 import type { FilterName, Include, OrderField } from '../../src/model/query.js';
@@ -20,6 +20,9 @@ type Server = {
   ExplainedPlan: z.infer<typeof ExplainedPlanSchema>;
   MissedVendor: z.infer<typeof MissedVendorSchema>;
   ConversationList: z.infer<typeof ConversationListSchema>;
+  ConversationDetail: z.infer<typeof ConversationDetailSchema>;
+  DetailSource: z.infer<typeof DetailSourceSchema>;
+  DetailParams: keyof z.output<ReturnType<typeof buildDetailQuerySchema>>;
   Problem: z.infer<typeof ProblemSchema>;
   InvalidParam: z.infer<typeof InvalidParamSchema>;
   VendorFailure: z.infer<typeof VendorFailureSchema>;
@@ -40,6 +43,9 @@ type Shipped = {
   MissedVendor: Client.MissedVendor;
   // What the server may send: whole items, or with fields= the selected parts of them.
   ConversationList: Client.ConversationList<Client.Conversation | Client.ConversationFields>;
+  ConversationDetail: Client.ConversationDetail<Client.Conversation | Client.ConversationFields>;
+  DetailSource: Client.DetailSource;
+  DetailParams: keyof Client.DetailParams;
   Problem: Client.Problem;
   InvalidParam: Client.InvalidParam;
   VendorFailure: Client.VendorFailure;
@@ -66,6 +72,9 @@ const checks: { [K in keyof Server]: Same<Server[K], Shipped[K]> } & {
   ExplainedPlan: true,
   MissedVendor: true,
   ConversationList: true,
+  ConversationDetail: true,
+  DetailSource: true,
+  DetailParams: true,
   Problem: true,
   InvalidParam: true,
   VendorFailure: true,

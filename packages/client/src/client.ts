@@ -3,7 +3,7 @@
  * and its exact cursor walker.
  */
 import { SwitchboardError, SwitchboardWalkError } from './errors.js';
-import type { Conversation, ConversationField, ConversationFields, ConversationList, Health, ListParams, Problem, Readiness, VendorList } from './types.js';
+import type { Conversation, ConversationDetail, ConversationField, ConversationFields, ConversationList, DetailParams, Health, ListParams, Problem, Readiness, VendorList } from './types.js';
 
 export interface ClientOptions {
   /** Where the gateway is, e.g. `http://localhost:8080`. */
@@ -59,7 +59,15 @@ const timer = (ms: number, signal?: AbortSignal) =>
 /** The page type a query gets: whole Conversations, or with `fields` the selected parts of them. */
 export type PageOf<P extends ListParams> = P extends { fields: readonly (infer F extends ConversationField)[] } ? ConversationList<ConversationFields<F>> : ConversationList<Conversation>;
 
+/** The answer GET /conversations/{id} gets: the whole Conversation, or with `fields` the selected part. */
+export type DetailOf<P extends DetailParams> = P extends { fields: readonly (infer F extends ConversationField)[] } ? ConversationDetail<ConversationFields<F>> : ConversationDetail<Conversation>;
+
 export interface SwitchboardClient {
+  /**
+   * One conversation by its unified id (`vendor:externalId`), from the vendor's mirror or its detail
+   * request. A conversation that isn't there is `SwitchboardError` 404 `NOT_FOUND`, saying why.
+   */
+  getConversation<P extends DetailParams = DetailParams>(id: string, params?: P, init?: RequestOptions): Promise<DetailOf<P>>;
   /** One page. Throws `SwitchboardError` on 4xx/5xx (e.g. `INVALID_REQUEST` with `problem.invalidParams`). */
   listConversations<P extends ListParams = ListParams>(params?: P, init?: RequestOptions): Promise<PageOf<P>>;
   /**
@@ -132,7 +140,11 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     }
   }
 
+  const getConversation = (id: string, params: DetailParams = {}, init?: RequestOptions) =>
+    get<ConversationDetail>(`/conversations/${encodeURIComponent(id)}${toQueryString(params)}`, init);
+
   return {
+    getConversation: getConversation as SwitchboardClient['getConversation'],
     // The server trims items to `fields`; the interface's PageOf says so in the type. At run time a page
     // is a page, whichever type it is seen as.
     listConversations: listConversations as SwitchboardClient['listConversations'],
@@ -153,7 +165,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
 }
 
 /** ListParams → `?a=b&…` (lists comma-joined, Dates as ISO 8601, undefined left out). */
-export function toQueryString(params: ListParams): string {
+export function toQueryString(params: ListParams | DetailParams): string {
   const q = new URLSearchParams();
   for (const [key, value] of Object.entries(params) as [string, unknown][]) {
     if (value === undefined) continue;

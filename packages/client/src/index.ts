@@ -12,6 +12,6 @@
  * a failed page (same cursor) with backoff that honours Retry-After, and throws `SwitchboardWalkError` with
  * the cursor to resume from when it gives up.
  */
-export { createClient, toQueryString, type ClientOptions, type RequestOptions, type PageOf, type SwitchboardClient, type WalkOptions } from './client.js';
+export { createClient, toQueryString, type ClientOptions, type RequestOptions, type DetailOf, type PageOf, type SwitchboardClient, type WalkOptions } from './client.js';
 export { SwitchboardError, SwitchboardWalkError } from './errors.js';
 export type * from './types.js';

@@ -145,6 +145,34 @@ export interface MissedVendor {
 }
 
 /** One page of conversations from every included vendor, merged in one exact order. */
+/** Where one conversation came from (GET /conversations/{id}). */
+export interface DetailSource {
+  vendor: string;
+  /** `live`: the vendor's detail request, now; `mirror`: the gateway's local copy. */
+  mode: 'live' | 'mirror';
+  /** mode=mirror: the instant as of which the copy is complete. */
+  syncedAt?: string | null;
+  /** mode=mirror: how long ago `syncedAt` was, in ms. */
+  lagMs?: number | null;
+  /** Vendor calls made (0 from a mirror). */
+  calls: number;
+  latencyMs: number;
+}
+
+/** One conversation by its unified id. */
+export interface ConversationDetail<C extends ConversationFields = Conversation> {
+  object: 'conversation';
+  data: C;
+  source: DetailSource;
+}
+
+/** The query of GET /conversations/{id}. */
+export interface DetailParams {
+  include?: readonly Include[];
+  /** The properties shown (`id` always); absent: all. */
+  fields?: readonly ConversationField[];
+}
+
 /** What `fields=` may name: every property of a Conversation. */
 export type ConversationField = keyof Conversation;
 
