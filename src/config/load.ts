@@ -8,6 +8,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { gatewaySchema, type GatewayConfig } from './gateway-schema.js';
 import { demoCredentialProblems } from './credentials.js';
+import { paramCollisions } from './param-collisions.js';
 import { interpolate, InterpolationError, type Env, type Substitution } from './interpolate.js';
 import { vendorSchema, type VendorConfig } from './vendor-schema.js';
 import { checkAuthConfig } from '../inbound/auth.js';
@@ -59,7 +60,17 @@ export async function loadConfig(dir: string, env: Env): Promise<LoadedConfig> {
       problems.push({ file: relative(dir, file), line: null, path: 'name', message: `must match the file name "${stem}"` });
       continue;
     }
-    for (const p of demoCredentialProblems(v, used)) problems.push({ file: relative(dir, file), line: at(p.path), path: p.path.join('.'), message: p.message });
+    const rel = relative(dir, file);
+    for (const p of demoCredentialProblems(v, used)) problems.push({ file: rel, line: at(p.path), path: p.path.join('.'), message: p.message });
+    for (const c of paramCollisions(v)) {
+      const fixedAt = at(c.fixed);
+      problems.push({
+        file: rel,
+        line: at(c.path),
+        path: c.path.join('.'),
+        message: `"${c.name}" is also the fixed parameter ${c.fixed.join('.')} (${rel}${fixedAt === null ? '' : `:${fixedAt}`}): every request would send ${c.name}= twice, and which one the vendor honours is its own choice: keep one of them`,
+      });
+    }
     vendors.push(v);
     substitutions[v.name] = used;
   }
