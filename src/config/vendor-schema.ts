@@ -20,7 +20,10 @@ export const TIME_FORMATS = ['auto', 'iso', 'unix', 'unixMs'] as const;
 const valueSpecObject = z.strictObject({
   path: pathsSchema.optional(),
   const: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
-  /** Vendor value (stringified) → unified value; `null` maps to null. */
+  /**
+   * Vendor value (stringified) → unified value; `null` maps to null. A value not listed is kept only if the
+   * field could take it as is (a unified enum value, or one of the map's targets); otherwise `default` or null.
+   */
   map: z.record(z.string(), z.union([z.string(), z.null()])).optional(),
   /** Unified value when the path yields nothing or the map has no entry. */
   default: z.union([z.string(), z.number(), z.null()]).optional(),
