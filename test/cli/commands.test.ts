@@ -172,6 +172,20 @@ describe('probe', () => {
     for (const f of page.fields) expect(f.present + f.missing + f.invalid, f.field).toBe(page.mapped);
   });
 
+  it('probe counts a value mapped to null as missing, not present', async () => {
+    const dir = await configCopy({
+      'vendors/siteassist.yaml': (t) => t.replace('handledBy: { path: isHumanHandled, map: { "true": human, "false": ai } }', 'handledBy: { path: isHumanHandled, map: { "true": human, "false": null } }'),
+    });
+    const r = await run(['probe', 'siteassist', '--json', '--query', 'limit=40', '--config', dir]);
+    expect(r.code).toBe(0);
+    const { page } = JSON.parse(r.stdout) as { page: { items: number; mapped: number; fields: { field: string; present: number; missing: number; invalid: number }[] } };
+    const handledBy = page.fields.find((f) => f.field === 'handledBy')!;
+    // The simulator's items are handed to humans or not: both kinds are in 40.
+    expect(handledBy.missing).toBeGreaterThan(0);
+    expect(handledBy.present).toBeGreaterThan(0);
+    expect(handledBy).toMatchObject({ invalid: 0, present: page.mapped - handledBy.missing });
+  });
+
   it('reports fields read only with an include as such, and reads them when the query includes them', async () => {
     const plain = await run(['probe', 'superagentes']);
     expect(plain.code).toBe(0);
