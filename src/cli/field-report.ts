@@ -1,6 +1,6 @@
 /**
  * How well a vendor's real items fit its `response.fields`: for each configured unified field, how many
- * items had it, lacked it (absent or null at its path), or had a value it can't be (a timestamp that
+ * items had it, lacked it (absent or null at its path, or a value its map sends to null), or had a value it can't be (a timestamp that
  * doesn't parse, a status the map doesn't know, a number that isn't one), judged by what the compiled
  * mapper made of it: present in the vendor's item but null after mapping. Pure.
  */
@@ -133,8 +133,9 @@ export function mappingReport(fields: FieldsConfig, mapItem: ItemMapper, raws: r
     const get = compilePaths(s.path);
     for (const { raw, item } of kept) {
       const value = get(p.base(raw));
-      if (value === undefined || value === null || (p.time && value === '')) stat.missing++;
-      else if ((p.mapped(item) ?? null) !== null || mapsToNull(s.map, value)) stat.present++;
+      // A value the map says means "none" is a mapping, not a bad value, but the item has no such field all the same.
+      if (value === undefined || value === null || (p.time && value === '') || mapsToNull(s.map, value)) stat.missing++;
+      else if ((p.mapped(item) ?? null) !== null) stat.present++;
       else {
         stat.invalid++;
         if (stat.example === undefined) stat.example = value;
@@ -157,7 +158,7 @@ export function mappingReport(fields: FieldsConfig, mapItem: ItemMapper, raws: r
   return { items: raws.length, mapped: kept.length, dropped: [...drops.values()], fields: stats };
 }
 
-/** A map entry that says "this vendor value means null" is a mapping, not a bad value. */
+/** A map entry that says "this vendor value means null": missing, not invalid. */
 const mapsToNull = (map: Record<string, string | null> | undefined, value: unknown): boolean =>
   map !== undefined && Object.hasOwn(map, String(value)) && map[String(value)] === null;
 

@@ -4,6 +4,7 @@
  * had it, lacked it or had a value that can't be mapped; items the mapper drops; an error answer as the
  * gateway would report it.
  */
+import { pageSizeFor } from '../dialect/paging.js';
 import { randomUUID } from 'node:crypto';
 import { simulators as embedded } from '../../sim/index.js';
 import { credentialsOf, parseFaults, startSimulator, type Simulator } from '../../sim/kit.js';
@@ -110,7 +111,7 @@ export async function probeCommand(args: readonly string[], ctx: CliContext): Pr
       const res = result.res!;
       const page = res.status >= 200 && res.status <= 299 ? compiled.readPage(res) : compiled.mapError(res);
       if ('items' in page) {
-        const morePages = compiled.paging.next(token, Math.min(size, compiled.paging.maxPageSize), page.facts) !== undefined;
+        const morePages = compiled.paging.next(token, pageSizeFor(compiled.paging, size), page.facts) !== undefined;
         const opts = { messages: q.include.includes('messages'), raw: q.include.includes('raw') };
         report.page = { total: page.facts.total, morePages, ...mappingReport(v.response.fields, compiled.mapItem, page.items, opts) };
       } else report.error = page;

@@ -32,8 +32,12 @@ export interface Substitution {
 export const ENV_REFERENCE_SOURCE = '\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\\}';
 const REF = new RegExp(ENV_REFERENCE_SOURCE, 'g');
 
-export function interpolateString(s: string, env: Env, path: (string | number)[], used?: Substitution[]): string {
-  return s.replace(REF, (_m, name: string, fallback: string | undefined) => {
+/**
+ * Pass `missing` to collect every unset reference instead of throwing at the first: `config check` must
+ * name them all in one run. An unset reference then stays as its own text, so the schema still reads the file.
+ */
+export function interpolateString(s: string, env: Env, path: (string | number)[], used?: Substitution[], missing?: InterpolationError[]): string {
+  return s.replace(REF, (ref, name: string, fallback: string | undefined) => {
     const v = env[name];
     // Empty counts as unset, as in the shell's `:-`: an empty Secret key must not blank a value silently.
     if (v !== undefined && v !== '') {
@@ -44,17 +48,23 @@ export function interpolateString(s: string, env: Env, path: (string | number)[]
       used?.push({ path, variable: name, from: 'default', value: fallback });
       return fallback;
     }
-    throw new InterpolationError(path, name);
+    const error = new InterpolationError(path, name);
+    if (!missing) throw error;
+    missing.push(error);
+    return ref;
   });
 }
 
-/** Resolves every reference in a parsed YAML tree; pass `used` to learn where each value came from. */
-export function interpolate(value: unknown, env: Env, path: (string | number)[] = [], used?: Substitution[]): unknown {
-  if (typeof value === 'string') return interpolateString(value, env, path, used);
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], used));
+/**
+ * Resolves every reference in a parsed YAML tree; pass `used` to learn where each value came from, and
+ * `missing` to collect the unset ones rather than throw.
+ */
+export function interpolate(value: unknown, env: Env, path: (string | number)[] = [], used?: Substitution[], missing?: InterpolationError[]): unknown {
+  if (typeof value === 'string') return interpolateString(value, env, path, used, missing);
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], used, missing));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, [...path, k], used);
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, [...path, k], used, missing);
     return out;
   }
   return value;

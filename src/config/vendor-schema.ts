@@ -20,7 +20,10 @@ export const TIME_FORMATS = ['auto', 'iso', 'unix', 'unixMs'] as const;
 const valueSpecObject = z.strictObject({
   path: pathsSchema.optional(),
   const: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
-  /** Vendor value (stringified) → unified value; `null` maps to null. */
+  /**
+   * Vendor value (stringified) → unified value; `null` maps to null. A value not listed is kept only if the
+   * field could take it as is (a unified enum value, or one of the map's targets); otherwise `default` or null.
+   */
   map: z.record(z.string(), z.union([z.string(), z.null()])).optional(),
   /** Unified value when the path yields nothing or the map has no entry. */
   default: z.union([z.string(), z.number(), z.null()]).optional(),
@@ -105,12 +108,24 @@ const fixedParam = z.union([
   z.strictObject({ value: z.string(), format: z.enum(['string', 'uuid']).default('string') }),
 ]);
 
+/**
+ * Page rules every paged style shares. `minPageSize`: the fewest items the vendor takes in one request (a
+ * smaller one is a 400): a lazy read asks at least this many and keeps what it needs. `end`: how the vendor
+ * marks its last page: `short`, a page with fewer items than asked (no call for the empty page after it);
+ * `empty`, only an empty page. `response.hasMore: false` and the `total` reached end a walk either way.
+ */
+const pageRules = {
+  minPageSize: count.optional(),
+  end: z.enum(['short', 'empty']).optional(),
+};
+
 const paginationSchema = z.discriminatedUnion('style', [
   z.strictObject({
     style: z.literal('offset'),
     limitParam: z.string().min(1),
     offsetParam: z.string().min(1),
     maxPageSize: count,
+    ...pageRules,
   }),
   z.strictObject({
     style: z.literal('page'),
@@ -121,12 +136,14 @@ const paginationSchema = z.discriminatedUnion('style', [
     maxPageSize: count,
     /** Page size the vendor uses when it takes no size parameter. */
     fixedPageSize: count.optional(),
+    ...pageRules,
   }),
   z.strictObject({
     style: z.literal('cursor'),
     cursorParam: z.string().min(1),
     limitParam: z.string().min(1).optional(),
     maxPageSize: count,
+    ...pageRules,
   }),
   z.strictObject({ style: z.literal('none') }),
 ]);

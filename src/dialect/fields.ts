@@ -56,6 +56,7 @@ function compileValue(spec: ValueSpec | undefined, kind: Kind, at: string): Read
       if (v !== null && coerce(v, kind) === null) throw new DialectError(`${at}.map.${k}`, `"${v}" is not a valid ${describe(kind)}`);
     }
   }
+  const targets = map && (kind.type === 'string' || kind.type === 'number') ? new Set(Object.values(map).filter((t) => t !== null)) : null;
   const fallback = s.default === undefined ? null : coerce(s.default, kind);
   const parseTime = kind.type === 'time' ? compileTimeParser(s.time ?? 'auto') : null;
   const joiner = s.join;
@@ -73,8 +74,16 @@ function compileValue(spec: ValueSpec | undefined, kind: Kind, at: string): Read
     if (v === undefined || v === null) return fallback;
     if (map) {
       const key = String(v);
-      if (Object.hasOwn(map, key)) return map[key] ?? null;
-      // Tolerant: a value the map doesn't know is kept only if it already is a valid unified value.
+      if (Object.hasOwn(map, key)) {
+        const target = map[key] ?? null;
+        return target === null ? null : coerce(target, kind);
+      }
+      // A value the map doesn't list is kept only if it already is one the field can take: one of the
+      // unified values of status, handledBy or author, or one of the map's own targets for free text and
+      // numbers (where any value would otherwise pass). Anything else is unreadable, as an unknown status
+      // is: the `default`, or null, and `probe` counts it as invalid. Times go on to be parsed: their map
+      // can only name the vendor's spellings of "none".
+      if (targets && !targets.has(key)) return fallback;
     }
     if (parseTime) return parseTime(v);
     const c = coerce(v, kind);

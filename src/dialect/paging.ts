@@ -4,6 +4,7 @@
  */
 import type { PaginationConfig } from '../config/vendor-schema.js';
 import type { VendorPosition } from '../model/query.js';
+import { DialectError } from './fields.js';
 
 export type Token = string | number | null;
 
@@ -18,6 +19,8 @@ export interface Paging {
   readonly style: PaginationConfig['style'];
   /** Largest page the vendor serves; Infinity when it answers with everything at once. */
   readonly maxPageSize: number;
+  /** Fewest items the vendor takes in one request (1 unless `minPageSize` says more). */
+  readonly minPageSize: number;
   /** Whether a page's size may change from one request to the next (page numbers pin it). */
   readonly fixedSize: boolean;
   first(): Token;
@@ -29,18 +32,31 @@ export interface Paging {
   position(token: Token, size: number, index: number): VendorPosition;
 }
 
+/** The size one request asks for: within the vendor's bounds, whatever the caller wanted. */
+export const pageSizeFor = (paging: Paging, want: number): number => Math.max(paging.minPageSize, Math.min(want, paging.maxPageSize));
+
 export function compilePaging(p: PaginationConfig): Paging {
+  const min = p.style === 'none' ? 1 : (p.minPageSize ?? 1);
+  if (p.style !== 'none') {
+    const max = p.style === 'page' ? (p.fixedPageSize ?? p.maxPageSize) : p.maxPageSize;
+    if (min > max) throw new DialectError('request.pagination.minPageSize', `${min} is more than the page size ${max}`);
+    // Without a size sent, the vendor's page size is its own: a page shorter than what we asked says nothing.
+    if (p.style === 'cursor' && p.end === 'short' && !p.limitParam) throw new DialectError('request.pagination.end', '`short` needs a limitParam: without one the size asked is not sent');
+  }
+  // Offset paging always knew a short page ends the list; the others end on an empty page unless told.
+  const shortEnds = p.style !== 'none' && (p.end ?? (p.style === 'offset' ? 'short' : 'empty')) === 'short';
   switch (p.style) {
     case 'offset':
       return {
         style: p.style,
         maxPageSize: p.maxPageSize,
+        minPageSize: min,
         fixedSize: false,
         first: () => 0,
         params: (token, size) => ({ query: [[p.limitParam, String(size)], [p.offsetParam, String(token ?? 0)]] }),
         next: (token, size, f) => {
           const end = Number(token ?? 0) + f.count;
-          if (f.count === 0 || f.count < size || (f.total !== null && end >= f.total)) return undefined;
+          if (f.count === 0 || (shortEnds && f.count < size) || f.hasMore === false || (f.total !== null && end >= f.total)) return undefined;
           return end;
         },
         // Offsets resume exactly at any item: no need to re-read a page prefix.
@@ -50,6 +66,7 @@ export function compilePaging(p: PaginationConfig): Paging {
       return {
         style: p.style,
         maxPageSize: p.fixedPageSize ?? p.maxPageSize,
+        minPageSize: min,
         fixedSize: true,
         first: () => p.firstPage,
         params: (token, size) => {
@@ -59,7 +76,7 @@ export function compilePaging(p: PaginationConfig): Paging {
           return p.pageParam ? { query } : { query, pathPage: String(token) };
         },
         next: (token, size, f) => {
-          if (f.count === 0 || f.hasMore === false) return undefined;
+          if (f.count === 0 || f.hasMore === false || (shortEnds && f.count < size)) return undefined;
           const seen = (Number(token) - p.firstPage + 1) * size;
           if (f.total !== null && seen >= f.total) return undefined;
           return Number(token) + 1;
@@ -70,6 +87,7 @@ export function compilePaging(p: PaginationConfig): Paging {
       return {
         style: p.style,
         maxPageSize: p.maxPageSize,
+        minPageSize: min,
         fixedSize: false,
         first: () => null,
         params: (token, size) => {
@@ -78,13 +96,14 @@ export function compilePaging(p: PaginationConfig): Paging {
           if (p.limitParam) query.push([p.limitParam, String(size)]);
           return { query };
         },
-        next: (_token, _size, f) => (f.count === 0 || f.hasMore === false || !f.nextCursor ? undefined : f.nextCursor),
+        next: (_token, size, f) => (f.count === 0 || f.hasMore === false || (shortEnds && f.count < size) || !f.nextCursor ? undefined : f.nextCursor),
         position: (token, size, index) => ({ token, skip: index, size }),
       };
     case 'none':
       return {
         style: p.style,
         maxPageSize: Number.POSITIVE_INFINITY,
+        minPageSize: 1,
         fixedSize: true,
         first: () => null,
         params: () => ({ query: [] }),

@@ -9,7 +9,7 @@ import { clip, compileRedactor, scrubFailure, type Redactor } from '../errors/re
 import { FILTER_NAMES, TIME_FILTERS, type FilterName, type OrderDir, type OrderField } from '../model/query.js';
 import { compileErrors, failure, headerOf, tryParseJson, type ErrorMapper, type RawResponse } from './errors.js';
 import { compileFields, DialectError, type ItemMapper } from './fields.js';
-import { compilePaging, type PageFacts, type Paging, type Token } from './paging.js';
+import { compilePaging, pageSizeFor, type PageFacts, type Paging, type Token } from './paging.js';
 import { compilePath, compilePaths, parsePath, type Getter } from './path.js';
 import { formatTimeParam } from './time.js';
 import { compileMirror, type MirrorSpec } from '../mirror/strategy.js';
@@ -233,7 +233,7 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
     },
     fixedParams: (include) => (include.messages && messagesParams.length > 0 ? [...fixed, ...messagesParams] : fixed),
     buildRequest: (params, token, size) => {
-      const p = paging.params(token, Math.min(size, paging.maxPageSize));
+      const p = paging.params(token, pageSizeFor(paging, size));
       const path = prefix + (p.pathPage === undefined ? v.path : v.path.replaceAll('{page}', encodeURIComponent(p.pathPage)));
       // URLSearchParams percent-encodes every value: a caller's value can't add a parameter or a path.
       const query = new URLSearchParams([...params, ...p.query]).toString();

@@ -2,7 +2,7 @@
  * One vendor's calls for one gateway request, sharing one deadline: each page asked through the upstream
  * stack, read with the vendor's dialect and mapped once. The live sources drive it.
  */
-import type { PageFacts, Token } from '../dialect/paging.js';
+import { pageSizeFor, type PageFacts, type Token } from '../dialect/paging.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { MapOptions } from '../dialect/fields.js';
 import { PageWalk } from '../dialect/page-walk.js';
@@ -68,7 +68,10 @@ export class VendorFetcher {
   }
 
   /** One vendor call; with tracing on, in a CLIENT span of its own (vendor, path, status, retries, items). */
-  fetch(token: Token, size: number, skip: number): Promise<Fetched> {
+  fetch(token: Token, want: number, skip: number): Promise<Fetched> {
+    // What is asked is what the page records: a vendor's minimum can make it more than wanted (the merge
+    // takes what it needs), and page arithmetic must see the size actually sent.
+    const size = pageSizeFor(this.vendor.paging, want);
     if (!tracingOn()) return this.fetchPage(token, size, skip);
     return this.fetchTraced(token, size, skip);
   }

@@ -2,7 +2,7 @@
  * The live lazy source: a vendor that orders for us, read page by page only as deep as the merge needs.
  * Its order says nothing of ties, so an item is released only once the vendor has moved past its instant.
  */
-import type { Paging } from '../dialect/paging.js';
+import { pageSizeFor, type Paging } from '../dialect/paging.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { Item } from '../model/conversation.js';
 import { compareKeys, compareTimes, keyOf } from '../model/order.js';
@@ -145,7 +145,7 @@ export function lazySource(f: VendorFetcher, pageSize: number, start?: VendorPos
   if (planned > 1) {
     // The last page the request surely needs asks for just the rest, so a deep page reads what it needs.
     const rest = pageSize - (offsetOf(planned - 1) - startOffset);
-    sizeOf = (i) => (i === planned - 1 ? rest : grow(i));
+    sizeOf = (i) => (i === planned - 1 ? Math.max(paging.minPageSize, rest) : grow(i));
   }
   const early = new Map<number, Promise<Fetched>>();
   const prefetch = (from: number) => {
@@ -232,7 +232,7 @@ function tooFar(f: VendorFetcher, why: BoundContext): VendorFailure {
  * one size for the whole walk, so when local filters thin the matches that size is the largest.
  */
 export function firstPageSize(paging: Paging, want: number, sparse: boolean): number {
-  return paging.fixedSize && sparse ? paging.maxPageSize : Math.min(want, paging.maxPageSize);
+  return paging.fixedSize && sparse ? paging.maxPageSize : pageSizeFor(paging, want);
 }
 
 /** Pages of one vendor asked for at once when their tokens are known in advance. */

@@ -51,6 +51,33 @@ describe('config check', () => {
     expect(r.stderr).toBe(`${join(dir, 'vendors/ghost.yaml')}: simulator: no embedded simulator is called "ghost" (known: uncodie, superagentes, siteassist); set the vendor's base URL`);
   });
 
+  it('config check reports every unset ${VAR} of every file (file:line, variable) and still checks inbound.clients from API_CLIENTS', async () => {
+    const dir = await configCopy({
+      'gateway.yaml': (t) => t.replace('${UPSTREAM_TIMEOUT_MS:-5000}', '${NO_TIMEOUT}').replace('${MAX_CONCURRENT:-16}', '${NO_CONCURRENCY}'),
+      'vendors/uncodie.yaml': (t) => t.replace('${UNCODIE_RATE_PER_MINUTE:-20}', '${NO_RATE}').replace('${UNCODIE_RATE_BURST:-20}', '${NO_BURST}'),
+    });
+    const key = 'b'.repeat(64);
+    const r = await run(['config', 'check', dir], { API_CLIENTS: `[{id: a, keySha256: "${key}"}, {id: a, keySha256: "${'c'.repeat(64)}", vendors: [nobody]}]` });
+    expect(r.code).toBe(1);
+    const gw = (await import('node:fs/promises')).readFile;
+    const lineOf = async (file: string, text: string) => (await gw(join(dir, file), 'utf8')).split('\n').findIndex((l) => l.includes(text)) + 1;
+    const unset = (v: string) => `environment variable ${v} is not set`;
+    const lines = r.stderr.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`${join(dir, 'gateway.yaml')}:${await lineOf('gateway.yaml', '${NO_TIMEOUT}')}: upstream.timeoutMs: ${unset('NO_TIMEOUT')}`),
+        expect.stringContaining(`${join(dir, 'gateway.yaml')}:${await lineOf('gateway.yaml', '${NO_CONCURRENCY}')}: `),
+        expect.stringContaining(`${join(dir, 'vendors/uncodie.yaml')}:${await lineOf('vendors/uncodie.yaml', '${NO_RATE}')}: rateLimit.perMinute: ${unset('NO_RATE')}`),
+        expect.stringContaining(`${join(dir, 'vendors/uncodie.yaml')}:${await lineOf('vendors/uncodie.yaml', '${NO_BURST}')}: rateLimit.burst: ${unset('NO_BURST')}`),
+        `${join(dir, 'gateway.yaml')}: inbound.clients.1.id: "a" is also the id of inbound.clients.0`,
+        expect.stringMatching(/inbound\.clients\.1\.vendors: names nobody, not a configured vendor/),
+      ]),
+    );
+    expect(lines.filter((l) => l.includes('NO_CONCURRENCY'))).toHaveLength(1);
+    // Nothing else: an unset value is not also "expected a number".
+    expect(lines).toHaveLength(6);
+  });
+
   it('names a disabled vendor as such', async () => {
     const dir = await configCopy({ 'vendors/uncodie.yaml': (t) => t.replace(/^name: uncodie$/m, 'name: uncodie\nenabled: false') });
     expect(await run(['config', 'check', dir])).toMatchObject({ code: 0, stdout: 'ok: 3 vendors (siteassist, superagentes, uncodie (disabled))' });
@@ -143,6 +170,20 @@ describe('probe', () => {
     expect(handledBy.invalid).toBeGreaterThan(0);
     expect(handledBy.present + handledBy.invalid).toBe(page.mapped);
     for (const f of page.fields) expect(f.present + f.missing + f.invalid, f.field).toBe(page.mapped);
+  });
+
+  it('probe counts a value mapped to null as missing, not present', async () => {
+    const dir = await configCopy({
+      'vendors/siteassist.yaml': (t) => t.replace('handledBy: { path: isHumanHandled, map: { "true": human, "false": ai } }', 'handledBy: { path: isHumanHandled, map: { "true": human, "false": null } }'),
+    });
+    const r = await run(['probe', 'siteassist', '--json', '--query', 'limit=40', '--config', dir]);
+    expect(r.code).toBe(0);
+    const { page } = JSON.parse(r.stdout) as { page: { items: number; mapped: number; fields: { field: string; present: number; missing: number; invalid: number }[] } };
+    const handledBy = page.fields.find((f) => f.field === 'handledBy')!;
+    // The simulator's items are handed to humans or not: both kinds are in 40.
+    expect(handledBy.missing).toBeGreaterThan(0);
+    expect(handledBy.present).toBeGreaterThan(0);
+    expect(handledBy).toMatchObject({ invalid: 0, present: page.mapped - handledBy.missing });
   });
 
   it('reports fields read only with an include as such, and reads them when the query includes them', async () => {

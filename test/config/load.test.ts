@@ -102,6 +102,21 @@ describe('loadConfig', () => {
     expect(new Set(problems.map((p) => p.file)).size).toBe(2);
   });
 
+  it('a fixed parameter and a filter parameter of the same name are a load error naming both lines', async () => {
+    const text = (await siteassist()).replace('request:\n', 'request:\n  query: { status: all }\n');
+    const problems = await problemsOf(loadConfig(await configDir({ siteassist: text }), DEMO_CREDENTIALS));
+    const lineOf = (s: string) => text.split('\n').findIndex((l) => l.includes(s)) + 1;
+    const file = join('vendors', 'siteassist.yaml');
+    expect(problems).toEqual([
+      {
+        file,
+        line: lineOf('status: { param: status'),
+        path: 'request.filters.status.param',
+        message: expect.stringContaining(`"status" is also the fixed parameter request.query.status (${file}:${lineOf('query: { status: all }')}): every request would send status= twice`),
+      },
+    ]);
+  });
+
   it('rejects a malformed UUID scope at compile time, naming the parameter', async () => {
     const text = await readFile(join(ROOT, 'config/vendors/uncodie.yaml'), 'utf8');
     const cfg = await loadConfig(await configDir({ uncodie: text }), { UNCODIE_BASE_URL: 'http://127.0.0.1:1', UNCODIE_SITE_ID: '0190d3e4-7b2c-7def-8abc-123456789abc' });
