@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- --quick] [--latency 20] [--slow 200] [--sizes siteassist=12000,uncodie=300,superagentes=300]
  *                 [--connections 20] [--depth-connections 4] [--profile] [--profile-path /conversations?...]
- *                 [--cpu-requests 300]
+ *                 [--profile-out raw.cpuprofile] [--cpu-requests 300]
  *
  * Starts the seed vendors' simulators here, the gateway, the floor and the naive aggregator as child
  * processes, and measures them side by side per scenario. The full run writes bench/results.json,
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     'depth-connections': { type: 'string', default: '4' },
     profile: { type: 'boolean' },
     'profile-path': { type: 'string' },
+    'profile-out': { type: 'string' },
     'cpu-requests': { type: 'string', default: '300' },
   },
 });
@@ -133,7 +134,8 @@ async function main(v: VendorSet): Promise<void> {
     slowestVendorP50Ms: direct.slowestP50,
     floorP50FirstPageMs: floor1!.p50,
   };
-  if (quick) return writeQuick(hotPath, withProfile ? await profileFirstPage(v, values['profile-path'] ?? first, load) : null);
+  // The profile's load runs 5 s even in a quick run, so a single-vendor page still gives a few thousand samples.
+  if (quick) return writeQuick(hotPath, withProfile ? await profileFirstPage(v, values['profile-path'] ?? first, { ...load, durationS: 5, maxS: 10 }, values['profile-out']) : null);
   if (!cached || !naive || !singleFlight) throw new Error('unreachable: the full run starts every system');
 
   // 2. Page depth by offset, at fewer connections (0 included, so the series has one load level).
@@ -180,7 +182,7 @@ async function main(v: VendorSet): Promise<void> {
     [gateway, `/conversations?limit=${LIMIT}&offset=1000`, { connections: 200, durationS: quick ? 3 : 10 }],
   ]);
 
-  const profile: ProfileSummary | null = withProfile ? await profileFirstPage(v, values['profile-path'] ?? first, load) : null;
+  const profile: ProfileSummary | null = withProfile ? await profileFirstPage(v, values['profile-path'] ?? first, load, values['profile-out']) : null;
 
   const pageSize = 100;
   const vendorCount = v.names.length;
