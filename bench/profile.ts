@@ -5,8 +5,9 @@
  * count; self time is summed per function and mapped back to src/*.ts lines.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -46,9 +47,14 @@ export interface ProfileSummary {
   topOurs: ProfileEntry[];
 }
 
-const BUILD = join(ROOT, 'node_modules/.cache/switchboard-bench');
+// node_modules is shared by every worktree of the repository (a symlink), so each checkout builds into its own
+// directory, named for its path; frames are recognised by the real path V8 reports.
+const BUILD = join(ROOT, 'node_modules/.cache/switchboard-bench', createHash('sha1').update(ROOT).digest('hex').slice(0, 8));
+mkdirSync(BUILD, { recursive: true });
+const BUILD_REAL = realpathSync(BUILD);
 
-export async function profileFirstPage(v: VendorSet, path: string, load: LoadOptions): Promise<ProfileSummary> {
+/** `keep`: also copy the raw .cpuprofile there (for Chrome DevTools or a closer look). */
+export async function profileFirstPage(v: VendorSet, path: string, load: LoadOptions, keep?: string): Promise<ProfileSummary> {
   await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD], { cwd: ROOT });
   const dir = await mkdtemp(join(tmpdir(), 'switchboard-prof-'));
   try {
@@ -61,6 +67,7 @@ export async function profileFirstPage(v: VendorSet, path: string, load: LoadOpt
     }
     const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('the gateway wrote no CPU profile');
+    if (keep) await copyFile(join(dir, file), keep);
     return summarise(JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile, window);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -70,8 +77,8 @@ export async function profileFirstPage(v: VendorSet, path: string, load: LoadOpt
 function areaOf(f: CallFrame): string {
   if (f.functionName === '(garbage collector)') return 'GC';
   if (f.functionName === '(idle)' || f.functionName === '(program)') return f.functionName.slice(1, -1);
-  if (f.url.includes('/switchboard-bench/src/')) return 'src (ours)';
-  if (f.url.includes('/switchboard-bench/sim/')) return 'sim';
+  if (f.url.includes(`${BUILD_REAL}/src/`)) return 'src (ours)';
+  if (f.url.includes(`${BUILD_REAL}/sim/`)) return 'sim';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f.url);
   if (pkg) return pkg[1]!;
   return f.url.startsWith('node:') || f.url === '' ? 'node internals' : 'other';
@@ -81,11 +88,11 @@ function areaOf(f: CallFrame): string {
 function locator(): (f: CallFrame) => string {
   const maps = new Map<string, SourceMap | null>();
   return (f) => {
-    if (!f.url.includes('/switchboard-bench/')) return `${f.url.replace(/^file:\/\/.*node_modules\//, '')}:${f.lineNumber + 1}`;
+    if (!f.url.includes(`${BUILD_REAL}/`)) return `${f.url.replace(/^file:\/\/.*node_modules\//, '')}:${f.lineNumber + 1}`;
     const js = fileURLToPath(f.url);
     if (!maps.has(js)) maps.set(js, existsSync(`${js}.map`) ? new SourceMap(JSON.parse(readFileSync(`${js}.map`, 'utf8'))) : null);
     const entry = maps.get(js)?.findEntry(f.lineNumber, f.columnNumber);
-    const rel = relative(BUILD, js).replace(/\.js$/, '.ts');
+    const rel = relative(BUILD_REAL, js).replace(/\.js$/, '.ts');
     return entry && 'originalLine' in entry ? `${rel}:${entry.originalLine + 1}` : rel;
   };
 }

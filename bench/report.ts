@@ -133,8 +133,11 @@ function observations(r: Results): string[] {
 
 /** The hand-written part: for each missed target, what was tried and what the profile shows. */
 function analysis(): string[] {
-  const file = fileURLToPath(new URL('./ANALYSIS.md', import.meta.url));
-  return existsSync(file) ? [readFileSync(file, 'utf8').trim(), ''] : [];
+  // ANALYSIS.md: the misses of the full run; HOT-PATH.md: CPU per request against the floor (the quick run's figures).
+  return ['./ANALYSIS.md', './HOT-PATH.md'].flatMap((name) => {
+    const file = fileURLToPath(new URL(name, import.meta.url));
+    return existsSync(file) ? [readFileSync(file, 'utf8').trim(), ''] : [];
+  });
 }
 
 export function renderReport(r: Results): string {

@@ -1,10 +1,14 @@
 /**
  * npm run bench [-- --quick] [--latency 20] [--slow 200] [--sizes siteassist=12000,uncodie=300,superagentes=300]
- *                 [--connections 20] [--depth-connections 4] [--profile]
+ *                 [--connections 20] [--depth-connections 4] [--profile] [--profile-path /conversations?...]
+ *                 [--profile-out raw.cpuprofile] [--cpu-requests 300]
  *
  * Starts the seed vendors' simulators here, the gateway, the floor and the naive aggregator as child
- * processes, and measures them side by side per scenario. --quick (< 60 s) writes bench/results.json; the
- * full run also writes BENCHMARKS.md and bench/chart.svg, and a CPU profile of the gateway's first page.
+ * processes, and measures them side by side per scenario. The full run writes bench/results.json,
+ * BENCHMARKS.md and bench/chart.svg, and a CPU profile of the gateway's first page (or --profile-path).
+ * --quick (about 30 s) measures the hot path only: CPU per request against the floor on a single-vendor and
+ * the three-vendor first page, overheadP50 and throughputVsFloor; it updates those figures in
+ * bench/results.json and keeps the others of the last full run.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -16,7 +20,8 @@ import { renderChart } from './chart.js';
 import { measure, probe, round, type LoadOptions, type Measurement } from './measure.js';
 import { profileFirstPage, type ProfileSummary } from './profile.js';
 import { evaluateTargets, renderReport, type MirrorResults, type Scenario } from './report.js';
-import { ROOT, startFloor, startGateway, startNaive, stopAll, type System } from './systems.js';
+import { cpuPerRequest, type CpuRow } from './cpu.js';
+import { ROOT, startFloor, startGateway, startNaive, startProxy, stopAll, type System } from './systems.js';
 import { recordedUpstreams, startVendors, type VendorSet } from './vendors.js';
 import type { FloorUpstream } from './floor.js';
 
@@ -29,6 +34,9 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '20' },
     'depth-connections': { type: 'string', default: '4' },
     profile: { type: 'boolean' },
+    'profile-path': { type: 'string' },
+    'profile-out': { type: 'string' },
+    'cpu-requests': { type: 'string', default: '300' },
   },
 });
 const quick = values.quick;
@@ -45,6 +53,9 @@ const withProfile = values.profile ?? !quick;
 const LIMIT = 10;
 const DEPTHS = [0, 100, 1_000, 10_000];
 const CURSOR_DEPTH = 10_000;
+const CPU_REQUESTS = Number(values['cpu-requests']);
+/** The single-vendor first page of the CPU figure: one lazily read vendor, one upstream call. */
+const SINGLE = `/conversations?limit=${LIMIT}&vendor=siteassist`;
 const started = performance.now();
 const log = (msg: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}`);
 
@@ -61,15 +72,15 @@ async function main(v: VendorSet): Promise<void> {
   log(`simulators up (${v.names.map((n) => `${n} ${v.sims.get(n)!.data.length}`).join(', ')}, ${latencyMs} ms)`);
   const [gateway, cached, naive] = await Promise.all([
     startGateway({ vendorEnv: v.env, cacheTtlMs: 0 }),
-    startGateway({ vendorEnv: v.env, cacheTtlMs: 5_000 }),
-    startNaive(v.env),
+    quick ? undefined : startGateway({ vendorEnv: v.env, cacheTtlMs: 5_000 }),
+    quick ? undefined : startNaive(v.env),
   ]);
   systems.push(gateway, cached, naive);
-  log('gateway, gateway (cache on) and naive up');
+  log(quick ? 'gateway up' : 'gateway, gateway (cache on) and naive up');
 
   // Single flight first, while the cached gateway has seen nothing.
-  const singleFlight = await burst(cached, `/conversations?limit=${LIMIT}`, 50, v);
-  log(`single flight: ${JSON.stringify(singleFlight.maxPerRequest)} calls per identical upstream request`);
+  const singleFlight = cached ? await burst(cached, `/conversations?limit=${LIMIT}`, 50, v) : null;
+  if (singleFlight) log(`single flight: ${JSON.stringify(singleFlight.maxPerRequest)} calls per identical upstream request`);
 
   // What the gateway's first page asks of each vendor: the floor replays exactly that.
   const first = `/conversations?limit=${LIMIT}`;
@@ -78,9 +89,18 @@ async function main(v: VendorSet): Promise<void> {
   v.reset();
   await probe(gateway.url + first);
   const upstreams = recordedUpstreams(v);
-  const floor = await startFloor(upstreams);
-  systems.push(floor);
-  log(`floor up, replaying ${upstreams.length} upstream requests`);
+  // The single-vendor page's one upstream call: the bare proxy replays it.
+  v.reset();
+  await probe(gateway.url + SINGLE);
+  const single = recordedUpstreams(v);
+  if (single.length !== 1) throw new Error(`${SINGLE} made ${single.length} upstream calls, not 1`);
+  const [floor, proxy] = await Promise.all([startFloor(upstreams), startProxy(single[0]!)]);
+  systems.push(floor, proxy);
+  log(`floor up, replaying ${upstreams.length} upstream requests; proxy up, replaying ${single[0]!.path}`);
+
+  // 0. CPU per request, sequential: the gateway's fixed cost over the floor's.
+  const cpu = await cpuFigures(gateway, proxy, floor, first);
+  log(`cpu: ${JSON.stringify(cpu)}`);
 
   const scenarios: Scenario[] = [];
   const run = async (s: Omit<Scenario, 'rows'>, jobs: [System, string, Partial<LoadOptions>?][]) => {
@@ -103,8 +123,20 @@ async function main(v: VendorSet): Promise<void> {
   const [gwN, floorN] = await run({ id: 'first-page', title: `First page, ${C} connections (throughput)` }, [
     [gateway, first],
     [floor, first],
-    [cached, first],
+    ...(cached ? [[cached, first] as [System, string]] : []),
   ]);
+  const hotPath = {
+    overheadP50: round(gw1!.p50 / direct.slowestP50),
+    throughputVsFloor: round(gwN!.rps / floorN!.rps),
+    cpuVsFloor: cpu.singleVendor.cpuVsFloor,
+    cpu,
+    gatewayP50FirstPageMs: gw1!.p50,
+    slowestVendorP50Ms: direct.slowestP50,
+    floorP50FirstPageMs: floor1!.p50,
+  };
+  // The profile's load runs 5 s even in a quick run, so a single-vendor page still gives a few thousand samples.
+  if (quick) return writeQuick(hotPath, withProfile ? await profileFirstPage(v, values['profile-path'] ?? first, { ...load, durationS: 5, maxS: 10 }, values['profile-out']) : null);
+  if (!cached || !naive || !singleFlight) throw new Error('unreachable: the full run starts every system');
 
   // 2. Page depth by offset, at fewer connections (0 included, so the series has one load level).
   const deep: Record<number, { gateway: Measurement; naive?: Measurement }> = {};
@@ -150,7 +182,7 @@ async function main(v: VendorSet): Promise<void> {
     [gateway, `/conversations?limit=${LIMIT}&offset=1000`, { connections: 200, durationS: quick ? 3 : 10 }],
   ]);
 
-  const profile: ProfileSummary | null = withProfile ? await profileFirstPage(v, first, load) : null;
+  const profile: ProfileSummary | null = withProfile ? await profileFirstPage(v, values['profile-path'] ?? first, load, values['profile-out']) : null;
 
   const pageSize = 100;
   const vendorCount = v.names.length;
@@ -161,8 +193,10 @@ async function main(v: VendorSet): Promise<void> {
     mode: quick ? 'quick' : 'full',
     machine: { cpus: availableParallelism(), node: process.version },
     setup: { latencyMs, slowMs, slowVendor, sizes, connections: C, depthConnections: CD, durationS: load.durationS, limit: LIMIT, lazyVendors: lazy, vendorPageSize: pageSize },
-    overheadP50: round(gw1!.p50 / direct.slowestP50),
-    throughputVsFloor: round(gwN!.rps / floorN!.rps),
+    overheadP50: hotPath.overheadP50,
+    throughputVsFloor: hotPath.throughputVsFloor,
+    cpuVsFloor: hotPath.cpuVsFloor,
+    cpu,
     deepPageSpeedupVsNaive: round(d1k.naive!.p50 / d1k.gateway.p50),
     deepPageUpstreamItems: d1k.gateway.itemsPerResponse,
     deepPageItemBound: 1_000 + LIMIT + vendorCount * pageSize,
@@ -202,6 +236,43 @@ async function main(v: VendorSet): Promise<void> {
   }
   const { scenarios: _s, profile: _p, mirrors: _m, ...figures } = results;
   console.log(JSON.stringify({ ...figures, targets, profile: profile ? { byArea: profile.byArea, topOurs: profile.topOurs.slice(0, 10) } : null }, null, 2));
+}
+
+/**
+ * CPU ms per request, sequential, for the gateway and its floor: on the single-vendor first page against the
+ * bare proxy of its one upstream call, and on the three-vendor first page against the fan-out floor.
+ */
+async function cpuFigures(gateway: System, proxy: System, floor: System, first: string) {
+  // The gateway and its floor run side by side (each its own sequential stream, each counting only its own
+  // process's CPU), which halves the time this takes; the gateway's two pages run one after the other.
+  const pair = async (path: string, floorSys: System) => {
+    const [gw, fl]: CpuRow[] = await Promise.all([cpuPerRequest(gateway, path, CPU_REQUESTS), cpuPerRequest(floorSys, path, CPU_REQUESTS)]);
+    return {
+      path,
+      requests: CPU_REQUESTS,
+      floor: floorSys.name,
+      cpuMsPerRequest: { gateway: gw!.cpuMsPerRequest, floor: fl!.cpuMsPerRequest },
+      meanMs: { gateway: gw!.meanMs, floor: fl!.meanMs },
+      cpuVsFloor: round(gw!.cpuMsPerRequest / fl!.cpuMsPerRequest),
+    };
+  };
+  return { singleVendor: await pair(SINGLE, proxy), threeVendor: await pair(first, floor) };
+}
+
+/** --quick: the hot-path figures into bench/results.json, over the last full run's other figures. */
+async function writeQuick(hotPath: Record<string, unknown> & { overheadP50: number; throughputVsFloor: number }, profile: ProfileSummary | null): Promise<void> {
+  const file = join(ROOT, 'bench/results.json');
+  let previous: Record<string, unknown> = {};
+  try {
+    previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  } catch {
+    /* a broken file is replaced */
+  }
+  const merged = { ...previous, ...hotPath, hotPathGeneratedAt: new Date().toISOString(), hotPathMode: 'quick', ...(profile ? { hotPathProfile: profile } : {}) };
+  const targets = 'deepPageItemBound' in previous ? evaluateTargets(merged as unknown as Parameters<typeof evaluateTargets>[0]) : null;
+  await writeFile(file, JSON.stringify({ ...merged, ...(targets ? { targets } : {}) }, null, 2) + '\n');
+  log('updated the hot-path figures in bench/results.json');
+  console.log(JSON.stringify({ ...hotPath, ...(profile ? { profile: { byArea: profile.byArea, top: profile.top.slice(0, 12), topOurs: profile.topOurs.slice(0, 12) } } : {}) }, null, 2));
 }
 
 /** The `mirrors` key of the bench/results.json this run replaces, if it has one. */

@@ -20,6 +20,8 @@ export interface System {
   readonly url: string;
   readonly pid: number;
   memory(): Promise<Memory>;
+  /** process.cpuUsage() of the system's process (µs), over IPC. */
+  cpu(): Promise<NodeJS.CpuUsage>;
   stop(): Promise<void>;
 }
 
@@ -93,6 +95,22 @@ async function spawnSystem(name: string, script: string, env: Record<string, str
         child.on('message', onMessage);
         child.send('memory');
       }),
+    cpu: () =>
+      new Promise<NodeJS.CpuUsage>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.off('message', onMessage);
+          reject(new Error(`${name} did not report its CPU usage`));
+        }, 2_000);
+        const onMessage = (m: unknown) => {
+          const cpu = (m as { cpu?: NodeJS.CpuUsage }).cpu;
+          if (!cpu) return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(cpu);
+        };
+        child.on('message', onMessage);
+        child.send('cpu');
+      }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -149,6 +167,10 @@ export function startGateway(opts: GatewayOptions): Promise<System> {
 
 export function startFloor(upstreams: FloorUpstream[]): Promise<System> {
   return spawnSystem('floor', 'bench/floor.ts', { FLOOR_UPSTREAMS: JSON.stringify(upstreams) });
+}
+
+export function startProxy(upstream: FloorUpstream): Promise<System> {
+  return spawnSystem('proxy', 'bench/proxy.ts', { PROXY_UPSTREAM: JSON.stringify(upstream) });
 }
 
 export function startNaive(vendorEnv: Record<string, string>): Promise<System> {

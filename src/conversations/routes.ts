@@ -11,6 +11,7 @@ import { CursorError } from '../merge/cursor.js';
 import type { Query } from '../model/query.js';
 import { buildDetailQuerySchema, buildQuerySchema, crossFieldProblems, normalizeQuery, toInvalidParams, type QueryParams } from './query-schema.js';
 import { listConversations, type ListDeps, type ListResult } from './list.js';
+import { pageJson } from './page-json.js';
 import { getConversation, type DetailResult } from './detail.js';
 import { filterNotes } from './filter-notes.js';
 import { selectFields } from '../model/conversation.js';
@@ -179,10 +180,12 @@ export function conversationRoutes(gateway: GatewayConfig, deps: ListDeps, metri
           ms: s.latencyMs,
         })),
       );
-      // The ETag covers what the page says, not how it was fetched (latencies, cursor timestamps).
-      c.header('etag', pageTag(result));
+      // The ETag covers what the page says, not how it was fetched (latencies, cursor timestamps). The page
+      // is serialized once for both (what c.json would send, byte for byte).
+      const page = pageJson(result);
+      c.header('etag', pageTag(page.stable));
       c.header('cache-control', gateway.http.cacheControl);
-      return c.json(result, 200);
+      return c.body(page.body, 200, { 'content-type': 'application/json' });
     },
     (result, c) => {
       const problems = [...(result.success ? [] : toInvalidParams(result.error)), ...crossFieldProblems(c.req.query())];
@@ -195,7 +198,6 @@ function detailTag(r: DetailResult): string {
   return `W/"${createHash('sha1').update(JSON.stringify(r.data)).digest('base64url')}"`;
 }
 
-function pageTag(r: ListResult): string {
-  const stable = { data: r.data, total: r.total, hasMore: r.hasMore, partial: r.partial, sources: r.sources.map((s) => [s.vendor, s.status, s.error?.code]) };
-  return `W/"${createHash('sha1').update(JSON.stringify(stable)).digest('base64url')}"`;
+function pageTag(stable: string): string {
+  return `W/"${createHash('sha1').update(stable).digest('base64url')}"`;
 }
