@@ -13,7 +13,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     // Most test files wait on loopback HTTP and child processes rather than compute: one worker per core
-    // (vitest's default leaves one core idle) takes the run from about 4.8 to 3.3 min on 2 cores. No test times anything.
+    // (vitest's default leaves one core idle) takes the run from about 4.8 to 3.3–3.9 min on 2 cores. No test times anything.
     maxWorkers: Math.max(2, availableParallelism()),
     // test/mirror/large-array.test.ts measures heap growth from a collected baseline.
     execArgv: ['--expose-gc'],
