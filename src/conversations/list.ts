@@ -125,6 +125,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     sources.push(openSource(p, byName.get(p.vendor)!, q, sourceCtx, mirrors.get(p.vendor)?.view));
   }
 
+  const withdrawnFailed: Failed[] = withdrawn.map((vendor) => ({ vendor, failure: withdrawnFailure(vendor, deps.vendors) }));
   // The cursor this page would issue, with every vendor's total at its longest: the real one fits too.
   let shapeLength: number | undefined;
   const cursorLength = (merged: MergedPage, serving: Source[], all: Source[]) => {
@@ -134,10 +135,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     const tokens = serving.reduce((n, s) => n + String(s.position()?.token ?? '').length, 0);
     const perVendor = [...included.map((v) => v.name), ...withdrawn].reduce((n, name) => n + PER_VENDOR_BYTES + 4 * 3 * name.length, 0);
     if (((shapeLength + tokens) * 3 + perVendor + 200) * (4 / 3) < MAX_CURSOR_LENGTH) return 0;
-    const failing = [
-      ...all.filter((s) => s.failure).map((s) => ({ vendor: s.plan.vendor, failure: s.failure! })),
-      ...withdrawn.map((vendor) => ({ vendor, failure: withdrawnFailure(vendor, deps.vendors) })),
-    ];
+    const failing = [...all.filter((s) => s.failure).map((s) => ({ vendor: s.plan.vendor, failure: s.failure! })), ...withdrawnFailed];
     const state = cursorState(q, merged, serving, failing, done, [], included);
     const missed: Record<string, Missed> = {};
     for (const v of Object.keys(state.positions)) {
@@ -148,10 +146,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
   };
   const { merged, live } = await mergeWithFailover(sources, q, sourceCtx, cursorLength);
 
-  const failed: Failed[] = [
-    ...live.all.filter((s) => s.failure).map((s) => ({ vendor: s.plan.vendor, failure: s.failure! })),
-    ...withdrawn.map((vendor) => ({ vendor, failure: withdrawnFailure(vendor, deps.vendors) })),
-  ];
+  const failed: Failed[] = [...live.all.filter((s) => s.failure).map((s) => ({ vendor: s.plan.vendor, failure: s.failure! })), ...withdrawnFailed];
   // onVendorError=fail: a page is whole or it is the failure (the page needs every failed vendor back);
   // the caller retries the same request or cursor.
   if (failed.length > 0 && q.onVendorError === 'fail') throw aggregateFailure(failed, 'fail');
@@ -160,7 +155,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
 
   const reports = [
     ...(await report(plan, live.all, done, q, merged.exhausted)),
-    ...failed.filter((f) => withdrawn.includes(f.vendor)).map(failedReport),
+    ...withdrawnFailed.map(failedReport),
     // Disabled once nothing of it was left: nothing is lost, and its total still counts.
     ...(named ?? [])
       .filter((n) => q.positions?.[n] === 'done' && !byName.has(n))

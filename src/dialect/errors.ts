@@ -10,7 +10,6 @@ import { clip, MAX_CODE, MAX_MESSAGE, type Redactor } from '../errors/redact.js'
 import { parseRetryAfter } from '../errors/retry-after.js';
 import { compilePaths } from './path.js';
 
-export { parseRetryAfter };
 
 export interface RawResponse {
   status: number;
