@@ -24,8 +24,6 @@ const WHEN_INCLUDE = 'Read only when the caller asked for this include (include=
 const valueSpecObject = z.strictObject({
   path: pathsSchema.optional().describe('Where the value sits in the item: a path, or fallback paths tried in order until one yields a value. Needed unless `const` is given.'),
   const: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional().describe('The same value for every item, no path read (e.g. `{const: website}` for a channel). Checked at load against the field.'),
-  // A value not listed is kept only if the field could take it as is (a unified enum value, or one of the
-  // map's targets); otherwise `default` or null (src/dialect/fields.ts).
   map: z.record(z.string(), z.union([z.string(), z.null()])).optional().describe("Vendor value (as a string) → unified value; null means none. A value not listed is kept only if the field could take it as it is (a unified value such as a status, or one of the map's own targets); otherwise `default`, or null."),
   default: z.union([z.string(), z.number(), z.null()]).optional().describe('The unified value when the path yields nothing or an unreadable value, or the map has no entry for it.'),
   time: z.enum(TIME_FORMATS).optional().describe('How a timestamp is written: auto (ISO text, or a number of seconds or milliseconds told apart by size), iso, unix (seconds) or unixMs. Default: auto.'),
@@ -115,7 +113,7 @@ const fixedParam = z.union([
 
 // Page rules every paged style shares (see `minPageSize` and `end` below).
 const pageRules = {
-  minPageSize: count.optional().describe('The fewest items the vendor takes in one request (a smaller one is a 400): every request, a lazy read\'s first included, asks at least this many and keeps what the page needs. More than maxPageSize is a load error.'),
+  minPageSize: count.optional().describe('The fewest items the vendor takes in one request (a smaller one is a 400): every request, a lazy read\'s first included, asks at least this many and keeps what the page needs. More than the page size (maxPageSize, or fixedPageSize) is a load error.'),
   end: z.enum(['short', 'empty']).optional().describe('How the vendor marks its last page. short: a page with fewer items than asked; empty: only an empty page. Default: short for offset, empty for page and cursor (short with cursors needs limitParam). hasMore false and the total reached end a walk either way.'),
 };
 
@@ -146,7 +144,7 @@ const paginationSchema = z.discriminatedUnion('style', [
     ...pageRules,
   }),
   z.strictObject({ style: z.literal('none').describe('No paging: one response holds the whole list (read whole, up to maxItems).') }),
-]);
+]).describe('How pages are asked for: style offset, page, cursor or none, with their parameters.');
 export type PaginationConfig = z.infer<typeof paginationSchema>;
 
 const authSchema = z.discriminatedUnion('type', [
@@ -226,7 +224,7 @@ export const vendorSchema = z.strictObject({
         nulls: z.enum(['last']).default('last'),
       })
       .optional(),
-    pagination: paginationSchema.describe('How pages are asked for: style offset, page, cursor or none, with their parameters.'),
+    pagination: paginationSchema,
   }).describe('How the list request is built: fixed parameters, filters, includes, order and paging.'),
   response: z.strictObject({
     items: pathSchema.describe('Where the array of conversations sits in the answer ($: the body is the array).'),
