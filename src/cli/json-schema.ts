@@ -32,9 +32,24 @@ const SHARED_DEFS: Json = {
   numberString: { type: 'string', pattern: '^\\s*-?\\d+(\\.\\d+)?\\s*$', description: 'A number written as a string.' },
 };
 
+type Meta = { id?: string; description?: string };
+
+/**
+ * A registry that also answers with what `.describe()` put in zod's global registry: passing our own
+ * registry to z.toJSONSchema replaces the global one, and each key's description lives there.
+ */
+class DescribedRegistry extends z.core.$ZodRegistry<Meta> {
+  override get<S extends z.core.$ZodType>(schema: S): Meta | undefined {
+    const global = z.globalRegistry.get(schema) as Meta | undefined;
+    const own = super.get(schema) as Meta | undefined;
+    // A key's own description (global) wins over one it inherits from a shared schema it was cloned from.
+    return global || own ? { ...own, ...global } : undefined;
+  }
+}
+
 /** Names (and hover texts) for the schemas used in many places, so each is written once under $defs. */
 function registry() {
-  const r = z.registry<{ id: string; description?: string }>();
+  const r = new DescribedRegistry();
   r.add(pathSchema, { id: 'path', description: 'A JSON path into the vendor document: a.b[0].c, a[-1] (the last), a[*].b (every), $ (the root).' });
   r.add(pathsSchema, { id: 'paths', description: 'A path, or fallback paths tried in order until one yields a value.' });
   r.add(valueSpecSchema, {
