@@ -19,7 +19,8 @@ export type Claim =
   | { kind: 'filter'; filter: FilterName; value: string | null; mode: FilterMode }
   /** The vendor's total of a pushed exact filter counts its matches. */
   | { kind: 'filterTotal'; filter: FilterName; value: string | null }
-  | { kind: 'order'; by: OrderField; dir: OrderDir }
+  /** `params`: what selects the order (none for an order the vendor gives unasked). */
+  | { kind: 'order'; by: OrderField; dir: OrderDir; params: readonly [string, string][] }
   | { kind: 'paging' }
   | { kind: 'total' }
   | { kind: 'cursor' }
@@ -47,10 +48,12 @@ export function claimsOf(v: CompiledVendor, declared: DeclaredFacts): Claim[] {
       if (declared.total && mode === 'exact') claims.push({ kind: 'filterTotal', filter, value });
     }
   }
+  // Every order the planner would read lazily in. (With fixed natural orders, their `params` are empty: the
+  // check then reads in the whole read's own order, and costs no call.)
   if (v.order && v.paging.style !== 'none') {
     for (const by of ORDER_FIELDS) {
       if (v.order[by] === undefined) continue;
-      for (const dir of ['desc', 'asc'] as const) claims.push({ kind: 'order', by, dir });
+      for (const dir of ['desc', 'asc'] as const) claims.push({ kind: 'order', by, dir, params: v.orderParams(by, dir) });
     }
   }
   if (v.paging.style !== 'none') claims.push({ kind: 'paging' });
@@ -60,7 +63,10 @@ export function claimsOf(v: CompiledVendor, declared: DeclaredFacts): Claim[] {
   return claims;
 }
 
-/** The parameters of a whole read: no filter, no order (the fixed ones, and what a filter sends when unused). */
+/**
+ * The parameters of a whole read: no filter, no order. The fixed ones, and (once filters declare them) what
+ * each filter sends when it is not used, such as `status=all`: without them a vendor may answer a part.
+ */
 export function wholeParams(v: CompiledVendor): [string, string][] {
   return [...v.fixedParams({ messages: false })];
 }
@@ -76,12 +82,13 @@ export function filterParams(v: CompiledVendor, filter: FilterName, value: strin
   if ('invalid' in r) return { unsent: `the vendor can't take ${filter}=${String(value)}: ${r.invalid}` };
   if ('noMatch' in r) return { unsent: `the config says the vendor can hold no ${filter}=${String(value)}` };
   if ('localOnly' in r) return { unsent: `${filter}=${String(value)} is checked locally, never sent` };
+  // (Once a filter has parameters for its absence, this filter's are dropped from the whole read's here.)
   return [...wholeParams(v), r.param];
 }
 
-/** The parameters of a read in one pushed order. */
-export function orderParams(v: CompiledVendor, by: OrderField, dir: OrderDir): [string, string][] {
-  return [...wholeParams(v), ...v.orderParams(by, dir)];
+/** The parameters of a read in one claimed order. */
+export function orderParams(v: CompiledVendor, claim: Extract<Claim, { kind: 'order' }>): [string, string][] {
+  return [...wholeParams(v), ...claim.params];
 }
 
 /** How a claim is named in the report: `filter status=open`, `order createdAt desc`, `paging`… */

@@ -14,7 +14,7 @@ export function formatVerify(r: VerifyReport): string[] {
   }
   const w = r.whole!;
   const total = w.total === null ? 'no total' : `total ${w.total}`;
-  const pages = `${w.pages} page${w.pages === 1 ? '' : 's'}${Number.isFinite(w.pageSize) ? ` of ${w.pageSize}` : ''}`;
+  const pages = `${w.pages} page${w.pages === 1 ? '' : 's'}${w.pageSize !== null ? ` of ${w.pageSize}` : ''}`;
   lines.push(`whole read: ${w.conversations} conversations, ${pages}, ${w.calls} call${w.calls === 1 ? '' : 's'}, ${total}${w.dropped ? `, ${w.dropped} dropped by the mapper` : ''}${w.truncated ? `; cut: ${w.truncated}` : ''}`);
   lines.push('');
   const width = Math.max(5, ...r.claims.map((c) => c.claim.length)) + 2;

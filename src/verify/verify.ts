@@ -30,7 +30,8 @@ export interface VerifyReport {
   url: string;
   simulator: boolean;
   /** The whole read every claim is checked against; absent when the vendor could not be read. */
-  whole?: { conversations: number; pages: number; pageSize: number; calls: number; total: number | null; dropped: number; truncated: string | null };
+  /** `pageSize` null: the vendor answers everything at once. */
+  whole?: { conversations: number; pages: number; pageSize: number | null; calls: number; total: number | null; dropped: number; truncated: string | null };
   /** Why the vendor could not be read at all. */
   unreadable?: VendorFailure;
   claims: ClaimReport[];
@@ -59,16 +60,18 @@ export async function verifyVendor(v: CompiledVendor, declared: DeclaredFacts, d
   report.whole = {
     conversations: new Set(whole.items.map((i) => i.id)).size,
     pages: whole.pageStarts.length,
-    pageSize: whole.size,
+    pageSize: Number.isFinite(whole.size) ? whole.size : null,
     calls: reader.calls,
     total: whole.total,
     dropped: whole.dropped,
     truncated: whole.truncated,
   };
 
-  const reads = new Map<string, Promise<Walk>>();
+  const keyOf = (params: readonly [string, string][], size: number) => `${size} ${new URLSearchParams([...params]).toString()}`;
+  // The whole read is one of them: an order the vendor gives unasked is checked on it, at no call.
+  const reads = new Map<string, Promise<Walk>>([[keyOf(wholeParams(v), max), Promise.resolve(whole)]]);
   const read = (params: readonly [string, string][], size: number): Promise<Walk> => {
-    const key = `${size} ${new URLSearchParams([...params]).toString()}`;
+    const key = keyOf(params, size);
     let r = reads.get(key);
     if (!r) reads.set(key, (r = reader.walk(params, size)));
     return r;
@@ -110,7 +113,7 @@ export async function verifyVendor(v: CompiledVendor, declared: DeclaredFacts, d
         return named(claim.kind === 'filter' ? checkFilter(whole, answer, accept, claim.mode) : checkFilterTotal(whole, answer, accept), shown);
       }
       case 'order':
-        return named(checkOrder(whole, await read(orderParams(v, claim.by, claim.dir), max), claim.by, claim.dir));
+        return named(checkOrder(whole, await read(orderParams(v, claim), max), claim.by, claim.dir));
       case 'paging': {
         const walk = await read(wholeParams(v), small.size);
         const verdict = checkPaging(whole, walk, walk.size, walk.pageStarts.length);

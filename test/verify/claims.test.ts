@@ -49,6 +49,8 @@ describe('claimsOf', () => {
     expect(filterParams(v, 'leadId', 'nope')).toEqual({ unsent: "the vendor can't take leadId=nope: must be a UUID (version 1-5, RFC 4122 variant)" });
     const pagebox = compiled('pagebox').v;
     expect(filterParams(pagebox, 'status', 'open')).toEqual({ unsent: 'status=open is checked locally, never sent' });
-    expect(orderParams(pagebox, 'createdAt', 'asc')).toEqual([['sort', 'created'], ['direction', 'ASC']]);
+    const order = compiled('pagebox').claims.find((c) => c.kind === 'order' && c.by === 'createdAt' && c.dir === 'asc')!;
+    expect(order).toEqual({ kind: 'order', by: 'createdAt', dir: 'asc', params: [['sort', 'created'], ['direction', 'ASC']] });
+    expect(orderParams(pagebox, order as Extract<typeof order, { kind: 'order' }>)).toEqual([['sort', 'created'], ['direction', 'ASC']]);
   });
 });
