@@ -18,8 +18,8 @@ export function formatVerify(r: VerifyReport): string[] {
   lines.push(`whole read: ${w.conversations} conversations, ${pages}, ${w.calls} call${w.calls === 1 ? '' : 's'}, ${total}${w.dropped ? `, ${w.dropped} dropped by the mapper` : ''}${w.truncated ? `; cut: ${w.truncated}` : ''}`);
   lines.push('');
   const width = Math.max(5, ...r.claims.map((c) => c.claim.length)) + 2;
-  lines.push(`${'claim'.padEnd(width)}${'verdict'.padEnd(13)}detail`);
-  for (const c of r.claims) lines.push(`${c.claim.padEnd(width)}${WORD[c.status].padEnd(13)}${c.detail}`);
+  lines.push(`${'claim'.padEnd(width)}${'verdict'.padEnd(13)}${'calls'.padStart(5)}  detail`);
+  for (const c of r.claims) lines.push(`${c.claim.padEnd(width)}${WORD[c.status].padEnd(13)}${String(c.calls).padStart(5)}  ${c.detail}`);
   const s = r.summary;
   lines.push('', `${s.verified} verified, ${s.differs} differ${s.differs === 1 ? 's' : ''}, ${s.cantCheck} can't check`);
   return lines;

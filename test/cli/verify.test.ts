@@ -54,11 +54,11 @@ describe.concurrent('switchboard verify', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^verify siteassist at http:\/\/127\.0\.0\.1:\d+ \(embedded simulator\)$/);
     expect(lines[1]).toBe('whole read: 300 conversations, 3 pages of 100, 3 calls, total 300');
-    expect(r.stdout).toMatch(/^claim +verdict +detail$/m);
-    expect(r.stdout).toMatch(/^filter status=open +verified +170 matches of 300; the vendor returned exactly those$/m);
-    expect(r.stdout).toMatch(/^order createdAt asc +verified +300 in createdAt asc order, nulls last$/m);
-    expect(r.stdout).toMatch(/^paging +verified +10 pages of 30: the same 300 as the whole read, none twice$/m);
-    expect(r.stdout).toMatch(/^detail +verified +siteassist:\S+ maps equal to its list row$/m);
+    expect(r.stdout).toMatch(/^claim +verdict +calls  detail$/m);
+    expect(r.stdout).toMatch(/^filter status=open +verified +2  170 matches of 300; the vendor returned exactly those$/m);
+    expect(r.stdout).toMatch(/^order createdAt asc +verified +3  300 in createdAt asc order, nulls last$/m);
+    expect(r.stdout).toMatch(/^paging +verified +10  10 pages of 30: the same 300 as the whole read, none twice$/m);
+    expect(r.stdout).toMatch(/^detail +verified +1  siteassist:\S+ maps equal to its list row$/m);
     expect(lines.at(-1)).toBe("13 verified, 0 differ, 0 can't check");
   });
 
@@ -66,8 +66,8 @@ describe.concurrent('switchboard verify', () => {
     const dir = await configCopy({ 'vendors/siteassist.yaml': (t) => t.replace('status: { param: status,', 'status: { param: state,') });
     const r = await cli(['verify', '--config', dir, 'siteassist']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^filter status=open +differs +vendor returned 130 the local check rejects: siteassist:[0-9a-f-]+, siteassist:[0-9a-f-]+, siteassist:[0-9a-f-]+, siteassist:[0-9a-f-]+, siteassist:[0-9a-f-]+, … \(125 more\)$/m);
-    expect(r.stdout).toMatch(/^filter status=closed +differs +vendor returned 170 the local check rejects: /m);
+    expect(r.stdout).toMatch(/^filter status=open +differs +3  vendor returned 130 the local check rejects: siteassist:[0-9a-f-]+, siteassist:[0-9a-f-]+, siteassist:[0-9a-f-]+, siteassist:[0-9a-f-]+, siteassist:[0-9a-f-]+, … \(125 more\)$/m);
+    expect(r.stdout).toMatch(/^filter status=closed +differs +3  vendor returned 170 the local check rejects: /m);
     expect(r.stdout).toMatch(/^\d+ verified, 4 differ, 0 can't check$/m);
   });
 
@@ -104,6 +104,16 @@ describe.concurrent('switchboard verify', () => {
     const r = await run(['verify', 'siteassist'], { ...DEMO_CREDENTIALS, SITEASSIST_BASE_URL: 'http://127.0.0.1:1' });
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^can't read the vendor: UPSTREAM_UNAVAILABLE: siteassist GET \/v2\/conversations: connection refused$/m);
+  });
+
+  it("the README's ten-minute guide shows what verify siteassist prints (the simulator's port aside)", async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const block = /runs against its embedded simulator:\n\n {3}```text\n([\s\S]*?)\n {3}```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const shown = block!.split('\n').map((l) => l.replace(/^ {3}/, ''));
+    const r = await run(['verify', 'siteassist']);
+    const port = (t: string) => t.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT');
+    expect(r.stdout.split('\n').map(port)).toEqual(shown.map(port));
   });
 
   it('the command line: a vendor to name, one that exists', async () => {
