@@ -27,6 +27,7 @@ filter and order rules:
                          telling value of the data (a median instant for times); exact filters must
                          answer exactly the local matches, exact: false a superset, recheck: false
                          (the vendor searches what we can't see) must hold every local match
+  filter <name>=<unlisted>  a values map leaving values out: no conversation has one
   total <name>=<value>   the vendor's total for an exact pushed filter is the local count
   order <field> <dir>    each pushed order, read to the end: monotone (nulls last), the same set
   paging                 read again with small pages: the same set, nothing twice

@@ -139,6 +139,24 @@ export function checkFilter(whole: ReadResult, answer: ReadResult, accept: (i: I
   return verified(`${plural(matches.length, 'local match', 'local matches')} of ${wholeIds.length}, the vendor returned ${answered.ids.length}${extra > 0 ? ` (${extra} more)` : ''}: ${note}`);
 }
 
+/**
+ * A `values` map's unlisted values: the planner answers none for them without asking the vendor, so no
+ * conversation of the whole read may have one.
+ */
+export function checkUnlisted(whole: ReadResult, filter: FilterName, listed: readonly string[]): Verdict {
+  const known = new Set(listed);
+  const unlisted = distinct(whole.items.filter((i) => {
+    const v = valueOf(filter, i);
+    return v !== null && !known.has(v);
+  })).ids;
+  if (unlisted.length > 0) {
+    const values = [...new Set(whole.items.map((i) => valueOf(filter, i)).filter((v): v is string => v !== null && !known.has(v)))];
+    return differs(`${plural(unlisted.length, 'conversation')} ${unlisted.length === 1 ? 'has' : 'have'} a ${filter} the values map doesn't list (${values.slice(0, SHOWN_IDS).join(', ')}), so a query for it would wrongly find none`, unlisted);
+  }
+  if (whole.items.length === 0) return cantCheck('the whole read holds no conversation');
+  return verified(`every ${filter} of the whole read is listed (${listed.join(', ')}): an unlisted one rightly matches none`);
+}
+
 /** The vendor's total for a filtered read against the number of local matches. */
 export function checkFilterTotal(whole: ReadResult, answer: ReadResult, accept: (i: Item) => boolean): Verdict {
   if (answer.total === null) return { status: 'differs', detail: 'the config reads a total (response.total) but the vendor sent none for this filter' };

@@ -5,7 +5,7 @@
  * the parameters a whole read sends) is in this file, so a change of those shapes is adapted here alone.
  */
 import type { CompiledVendor } from '../dialect/vendor.js';
-import { FILTER_NAMES, ORDER_FIELDS, TIME_FILTERS, type FilterName, type OrderDir, type OrderField } from '../model/query.js';
+import { FILTER_NAMES, ORDER_FIELDS, TIME_FILTERS, VALUE_FILTERS, type FilterName, type OrderDir, type OrderField } from '../model/query.js';
 
 /**
  * How the vendor's filtered answer must relate to what the local check finds in the whole read. `exact`:
@@ -17,6 +17,8 @@ export type FilterMode = 'exact' | 'superset' | 'subset';
 export type Claim =
   /** `value` null: a free filter, its value is taken from the whole read (see check.ts sampleValue). */
   | { kind: 'filter'; filter: FilterName; value: string | null; mode: FilterMode }
+  /** A `values` map: a value it doesn't list can't match (the gateway answers none without a call). */
+  | { kind: 'unlisted'; filter: FilterName; listed: readonly string[] }
   /** The vendor's total of a pushed exact filter counts its matches. */
   | { kind: 'filterTotal'; filter: FilterName; value: string | null }
   /** `params`: what selects the order (none for an order the vendor gives unasked). */
@@ -46,6 +48,11 @@ export function claimsOf(v: CompiledVendor, declared: DeclaredFacts): Claim[] {
     for (const value of values) {
       claims.push({ kind: 'filter', filter, value, mode });
       if (declared.total && mode === 'exact') claims.push({ kind: 'filterTotal', filter, value });
+    }
+    if (spec.values && (VALUE_FILTERS as readonly string[]).includes(filter) && filter !== 'search') {
+      const listed = Object.keys(spec.values);
+      // Status has two values: a map listing both leaves nothing unlisted.
+      if (!(filter === 'status' && listed.includes('open') && listed.includes('closed'))) claims.push({ kind: 'unlisted', filter, listed });
     }
   }
   // Every order the planner would read lazily in. (With fixed natural orders, their `params` are empty: the
@@ -97,6 +104,7 @@ export function claimName(c: Claim, sampled?: string): string {
   switch (c.kind) {
     case 'filter': return `filter ${c.filter}=${value(c.value)}`;
     case 'filterTotal': return `total ${c.filter}=${value(c.value)}`;
+    case 'unlisted': return `filter ${c.filter}=<unlisted>`;
     case 'order': return `order ${c.by} ${c.dir}`;
     default: return c.kind;
   }

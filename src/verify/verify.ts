@@ -8,7 +8,7 @@ import type { Clock } from '../state/clock.js';
 import { UpstreamError, type Upstream } from '../upstream/client.js';
 import { claimName, claimsOf, filterParams, orderParams, wholeParams, type Claim, type DeclaredFacts } from './claims.js';
 import {
-  checkCursorResume, checkDetail, checkFilter, checkFilterTotal, checkOrder, checkPaging, checkTotal,
+  checkCursorResume, checkDetail, checkFilter, checkFilterTotal, checkOrder, checkPaging, checkTotal, checkUnlisted,
   localPredicate, sampleValue, showValue, type Verdict, type VerdictStatus,
 } from './check.js';
 import { VendorReader, type Walk } from './read.js';
@@ -102,7 +102,7 @@ export async function verifyVendor(v: CompiledVendor, declared: DeclaredFacts, d
       case 'filterTotal': {
         const f = claim.filter;
         const value = claim.value ?? sampleValue(f, whole.items);
-        if (value === null) return named(cant(`no conversation of the whole read has a ${f} to filter by`));
+        if (value === null) return named(cant(`the whole read holds no ${f === 'search' ? 'title word' : f} to check it with`));
         const shown = showValue(f, value);
         sampled = shown; // named even when its read fails
         if (!v.filters[f].local) return named(cant(`no field maps ${f}: nothing to compare the vendor's answer with`), shown);
@@ -112,6 +112,8 @@ export async function verifyVendor(v: CompiledVendor, declared: DeclaredFacts, d
         const accept = localPredicate(f, value);
         return named(claim.kind === 'filter' ? checkFilter(whole, answer, accept, claim.mode) : checkFilterTotal(whole, answer, accept), shown);
       }
+      case 'unlisted':
+        return named(checkUnlisted(whole, claim.filter, claim.listed));
       case 'order':
         return named(checkOrder(whole, await read(orderParams(v, claim), max), claim.by, claim.dir));
       case 'paging': {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../src/model/conversation.js';
 import {
-  checkCursorResume, checkDetail, checkFilter, checkFilterTotal, checkOrder, checkPaging, checkTotal,
+  checkCursorResume, checkDetail, checkFilter, checkFilterTotal, checkOrder, checkPaging, checkTotal, checkUnlisted,
   localPredicate, sampleValue, showValue, type ReadResult,
 } from '../../src/verify/check.js';
 
@@ -72,6 +72,13 @@ describe('checkFilter', () => {
     const r = checkFilter(many, read(many.items), isOpen, 'exact');
     expect(r).toMatchObject({ status: 'differs', detail: 'vendor returned 8 the local check rejects: v:x0, v:x1, v:x2, v:x3, v:x4, … (3 more)' });
     expect(r.ids).toHaveLength(5);
+  });
+});
+
+describe('checkUnlisted', () => {
+  it('every value of the data must be listed in the values map', () => {
+    expect(checkUnlisted(whole, 'channel', ['web', 'mail'])).toMatchObject({ status: 'verified' });
+    expect(checkUnlisted(whole, 'channel', ['web'])).toEqual({ status: 'differs', detail: "1 conversation has a channel the values map doesn't list (mail), so a query for it would wrongly find none: v:c", ids: ['v:c'] });
   });
 });
 

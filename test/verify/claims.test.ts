@@ -1,4 +1,7 @@
 /** What each shipped and test dialect claims, as verify lists it from the compiled config alone. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimName, claimsOf, filterParams, orderParams, wholeParams } from '../../src/verify/claims.js';
 import { loadVendor } from '../dialects/harness.js';
@@ -34,6 +37,22 @@ describe('claimsOf', () => {
 
   it('pagebox: a value mapped to null is never sent, so it is no claim', () => {
     expect(names('pagebox').filter((n) => n.includes('status'))).toEqual(['filter status=closed', 'total status=closed']);
+  });
+
+  it('a values map that leaves values unlisted claims they match none', () => {
+    const v = ALL_VENDORS.find((x) => x.name === 'pagebox')!;
+    const yaml = readFileSync(v.configFile, 'utf8').replace('channel: { param: channel }', 'channel: { param: channel, values: { email: email, chat: null } }');
+    const dir = mkdtempSync(join(tmpdir(), 'sb-claims-'));
+    const file = join(dir, 'pagebox.yaml');
+    writeFileSync(file, yaml);
+    try {
+      const { config, compiled } = loadVendor(file, { PAGEBOX_BASE_URL: 'https://vendor.test' });
+      const claims = claimsOf(compiled, { total: config.response.total !== undefined }).filter((c) => 'filter' in c && c.filter === 'channel');
+      expect(claims.map((c) => claimName(c))).toEqual(['filter channel=email', 'total channel=email', 'filter channel=<unlisted>']);
+      expect(claims[2]).toEqual({ kind: 'unlisted', filter: 'channel', listed: ['email', 'chat'] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('cursorly: a cursor claim, and no total claims without response.total', () => {

@@ -105,6 +105,15 @@ describe.concurrent('a config whose claims are wrong fails on that claim', () =>
     expect(c.detail).toMatch(/^vendor returned 1 the local check rejects: superagentes:\S+$/);
   });
 
+  it('a values map missing values the vendor has: the unlisted claim differs, naming them; the listed ones hold', async () => {
+    const { report } = await verify(byName('pagebox'), (y) => y.replace('channel: { param: channel }', 'channel: { param: channel, values: { email: email, chat: chat } }'));
+    const c = claim(report, 'filter channel=<unlisted>');
+    expect(c.status).toBe('differs');
+    expect(c.detail).toMatch(/^\d+ conversations have a channel the values map doesn't list \((whatsapp, sms|sms, whatsapp)\), so a query for it would wrongly find none: pagebox:/);
+    expect(claim(report, 'filter channel=email').status).toBe('verified');
+    expect(claim(report, 'filter channel=chat').status).toBe('verified');
+  });
+
   it('a total read from the wrong place, and a vendor whose cursor loops', async () => {
     const wrongTotal = await verify(byName('uncodie'), (y) => y.replace('total: data.pagination.total', 'total: data.pagination.count'));
     expect(claim(wrongTotal.report, 'total')).toMatchObject({ status: 'differs', detail: 'the config reads a total (response.total) but the vendor sent none' });
