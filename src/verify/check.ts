@@ -134,9 +134,11 @@ export function checkFilter(whole: ReadResult, answer: ReadResult, accept: (i: I
     return cantCheck(`every conversation of the whole read (${wholeIds.length}) matches: a vendor ignoring the parameter would answer the same`);
   }
   const extra = answered.ids.length - matches.length;
-  if (mode === 'exact') return verified(`${plural(matches.length, 'match', 'matches')} of ${wholeIds.length}; the vendor returned exactly those`);
+  const of = `of ${wholeIds.length}${whole.truncated ? ' read (the whole read was cut; its answer holds each of them)' : ''}`;
+  if (mode === 'exact' && whole.truncated) return verified(`${plural(matches.length, 'match', 'matches')} ${of}, none it returned rejected`);
+  if (mode === 'exact') return verified(`${plural(matches.length, 'match', 'matches')} ${of}; the vendor returned exactly those`);
   const note = mode === 'subset' ? 'local matches are a subset of its answer, as recheck: false needs' : 'its answer holds every local match, as exact: false needs';
-  return verified(`${plural(matches.length, 'local match', 'local matches')} of ${wholeIds.length}, the vendor returned ${answered.ids.length}${extra > 0 ? ` (${extra} more)` : ''}: ${note}`);
+  return verified(`${plural(matches.length, 'local match', 'local matches')} ${of}, the vendor returned ${answered.ids.length}${extra > 0 ? ` (${extra} more)` : ''}: ${note}`);
 }
 
 /**

@@ -77,6 +77,23 @@ describe.concurrent('verify passes against every seed and test dialect on its si
   });
 });
 
+describe('bounds', () => {
+  it('a vendor holding more than maxItems: every read stops past it, the calls are bounded, and claims that need the whole say so', async () => {
+    const { report, sim } = await verify(byName('uncodie'), (y) => y.replace('rateLimit:', 'maxItems: 120\nrateLimit:'));
+    expect(report.whole).toMatchObject({ conversations: 200, pages: 2, truncated: 'more than maxItems (120)' });
+    expect(claim(report, 'total')).toMatchObject({ status: 'verified', detail: "the vendor's total 300 is more than the 200 read (more than maxItems (120))" });
+    expect(claim(report, 'paging')).toMatchObject({ status: 'cantCheck' });
+    expect(claim(report, 'paging').detail).toMatch(/was cut/);
+    // A filtered answer that fits is still checked both ways against what was read.
+    const leadFilter = report.claims.find((c) => c.claim.startsWith('filter leadId='))!;
+    expect(leadFilter.status).toBe('verified');
+    for (const c of report.claims) expect(c.status).not.toBe('differs');
+    // Whole read 2, paging by 20 stops after 7 pages, three filters one call each.
+    expect(sim.calls.length).toBe(report.claims.reduce((n, c) => n + c.calls, report.whole!.calls));
+    expect(sim.calls.length).toBeLessThanOrEqual(2 + 7 + 3);
+  });
+});
+
 describe.concurrent('a config whose claims are wrong fails on that claim', () => {
   it('a status filter sent as a parameter the vendor never reads: filter status=open differs, with the ids it should not have returned', async () => {
     const { report } = await verify(byName('siteassist'), (y) => y.replace('status: { param: status,', 'status: { param: state,'));
