@@ -4,9 +4,11 @@
  * URL, or its embedded simulator when the base URL is empty.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { simulators as embedded } from '../../sim/index.js';
 import { credentialsOf, parseFaults, startSimulator, type Simulator } from '../../sim/kit.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { compileVendors } from '../config/compile.js';
+import { ConfigError, formatProblem, loadConfig, type LoadedConfig } from '../config/load.js';
 import { simulatorMode } from '../config/simulators.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import { systemClock } from '../state/clock.js';
@@ -84,7 +86,12 @@ export async function verifyCommand(args: readonly string[], ctx: CliContext): P
     try {
       compiled = compileToolingConfig(config, { simulators: simulatorsOn ? 'on' : 'off' }).vendors.find((x) => x.name === name)!;
     } catch (e) {
-      return printConfigError(e, dir, ctx);
+      if (!(e instanceof ConfigError)) throw e;
+      const file = `vendors/${name}.yaml`;
+      if (e.problems.some((p) => p.file === file)) return printConfigError(new ConfigError(e.problems.filter((p) => p.file === file)), dir, ctx);
+      // Another file's problem (a vendor without its URL, say) doesn't stop this one from being proven: named, then on.
+      for (const p of e.problems) ctx.err(`note: not this vendor's: ${formatProblem({ ...p, file: join(dir, p.file) }).trim()}`);
+      compiled = compileVendors({ gateway: config.gateway, vendors: [v] })[0]!;
     }
     // Below the cache: a verify run asks the vendor itself every time (a resumed cursor must reach it).
     const report = await verifyVendor(compiled, { total: v.response.total !== undefined }, {

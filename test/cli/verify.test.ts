@@ -100,9 +100,13 @@ describe.concurrent('switchboard verify', () => {
     });
   }
 
-  it('a vendor that can not be read at all: its failure, exit 3', async () => {
-    const r = await run(['verify', 'siteassist'], { ...DEMO_CREDENTIALS, SITEASSIST_BASE_URL: 'http://127.0.0.1:1' });
+  it("a vendor that can not be read at all: its failure, exit 3; other vendors' problems are notes, not a stop", async () => {
+    const r = await run(['verify', 'siteassist'], { ...DEMO_CREDENTIALS, SITEASSIST_BASE_URL: 'http://127.0.0.1:1', SIMULATORS: 'off' });
     expect(r.code).toBe(3);
+    expect(r.stderr.split('\n')).toEqual([
+      expect.stringMatching(/^note: not this vendor's: \S+\/vendors\/superagentes\.yaml: baseUrl: is empty: set SUPERAGENTES_BASE_URL/),
+      expect.stringMatching(/^note: not this vendor's: \S+\/vendors\/uncodie\.yaml: baseUrl: is empty: set UNCODIE_BASE_URL/),
+    ]);
     expect(r.stdout).toMatch(/^can't read the vendor: UPSTREAM_UNAVAILABLE: siteassist GET \/v2\/conversations: connection refused$/m);
   });
 
@@ -114,6 +118,13 @@ describe.concurrent('switchboard verify', () => {
     const r = await run(['verify', 'siteassist']);
     const port = (t: string) => t.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT');
     expect(r.stdout.split('\n').map(port)).toEqual(shown.map(port));
+  });
+
+  it("a problem in the vendor's own file stops it, named as config check names it", async () => {
+    const dir = await configCopy({ 'vendors/siteassist.yaml': (t) => t.replace('maxPageSize: 100', 'maxPageSize: 100\n    minPageSize: 500') });
+    const r = await run(['verify', '--config', dir, 'siteassist']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`${join(dir, 'vendors/siteassist.yaml')}: request.pagination.minPageSize: 500 is more than the page size 100`);
   });
 
   it('the command line: a vendor to name, one that exists', async () => {
