@@ -11,8 +11,11 @@ export interface CliContext {
   err(line: string): void;
 }
 
-/** 0: done; 1: the config or the vendor failed; 2: the command line or the query was wrong. */
-export type ExitCode = 0 | 1 | 2;
+/**
+ * 0: done; 1: the config or the vendor failed (verify: a claim differs); 2: the command line or the query
+ * was wrong; 3 (verify): the vendor could not be read at all.
+ */
+export type ExitCode = 0 | 1 | 2 | 3;
 
 /** A command line a command can't run: its message and the command's usage are printed, exit 2. */
 export class UsageError extends Error {}

@@ -10,6 +10,7 @@ Commands:
   config check [dir]  check a config folder as the gateway does at start
   explain "<query>"   the per-vendor plan of a GET /conversations query; calls no one
   probe <vendor>      call one vendor once and report how its answer fits its YAML
+  verify <vendor>     prove a vendor's YAML: check every claim against one whole read of the vendor
   mirror <status|sync|drop>  the mirrors: their state, a one-off pass (--full: a backfill), wiping a copy
   vendor reset <vendor>      forget a vendor's 429 memory and breakers in the shared state store (--all)
   key new [--id <client>]    a new API key, its SHA-256 and the inbound.clients entry to paste
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   config: async () => import('./check.js').then((m) => ({ run: m.configCommand, help: m.CONFIG_HELP })),
   explain: async () => import('./explain.js').then((m) => ({ run: m.explainCommand, help: m.EXPLAIN_HELP })),
   probe: async () => import('./probe.js').then((m) => ({ run: m.probeCommand, help: m.PROBE_HELP })),
+  verify: async () => import('./verify.js').then((m) => ({ run: m.verifyCommand, help: m.VERIFY_HELP })),
   schema: async () => import('./schema.js').then((m) => ({ run: m.schemaCommand, help: m.SCHEMA_HELP })),
   mirror: async () => import('./mirror.js').then((m) => ({ run: m.mirrorCommand, help: m.MIRROR_HELP })),
   vendor: async () => import('./vendor.js').then((m) => ({ run: m.vendorCommand, help: m.VENDOR_HELP })),
