@@ -3,9 +3,10 @@
  * and compiled once by src/dialect. Objects are strict so a typo is an error, not a silent default.
  */
 import { z } from 'zod';
-import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
+import { FILTER_NAMES } from '../model/query.js';
 import { bool, breakerSchema, cacheSchema, count, lazyReadSchema, rateLimitSchema, retrySchema } from './gateway-schema.js';
 import { mirrorSchema } from './mirror-schema.js';
+import { orderSchema } from './order-schema.js';
 
 
 /** A JSON path into a vendor document: `a.b[0]`, `a[-1]` (last), `a[*].b` (every), `$` (the root). */
@@ -203,16 +204,7 @@ export const vendorSchema = z.strictObject({
     query: z.record(z.string(), fixedParam).default({}),
     filters: z.partialRecord(z.enum(FILTER_NAMES as [string, ...string[]]), filterSpec).default({}),
     include: z.strictObject({ messages: z.strictObject({ query: z.record(z.string(), z.string()) }).optional() }).default({}),
-    order: z
-      .strictObject({
-        param: z.string().min(1),
-        fields: z.partialRecord(z.enum(ORDER_FIELDS), z.string().min(1)),
-        dirParam: z.string().min(1),
-        directions: z.strictObject({ asc: z.string(), desc: z.string() }).default({ asc: 'asc', desc: 'desc' }),
-        /** Where the vendor puts items whose sort field is null. We need them last. */
-        nulls: z.enum(['last']).default('last'),
-      })
-      .optional(),
+    order: orderSchema.optional(),
     pagination: paginationSchema,
   }),
   response: z.strictObject({
