@@ -37,6 +37,7 @@ const NO_MESSAGES: Record<string, (c: CanonicalConversation) => [] | null> = {
   uncodie: (c) => (carriesMessages(c) ? [] : null),
   cursorly: () => null,
   pagebox: () => null,
+  latestfirst: () => null,
 };
 
 describe.each(CASES)('vendor contract ($mode): $name', ({ mode, vendor }: { mode: (typeof MODES)[number]; vendor: VendorUnderTest }) => {
