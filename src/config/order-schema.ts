@@ -10,12 +10,7 @@ import { ORDER_FIELDS } from '../model/query.js';
 const orderBy = z.enum(ORDER_FIELDS).describe(`The unified field the vendor sorts by: ${ORDER_FIELDS.join(', ')}.`);
 const orderDir = z.enum(['asc', 'desc']).describe('The direction: asc (oldest first) or desc (newest first).');
 
-const naturalSchema = z
-  .strictObject({ by: orderBy, dir: orderDir })
-  .describe(
-    'The order the vendor answers in when it is sent no order parameter at all (e.g. newest updated first). ' +
-      'A request in this order is read lazily with nothing added; one in any other order the vendor does not give is read whole.',
-  );
+const naturalSchema = z.strictObject({ by: orderBy, dir: orderDir });
 
 const selectSchema = z
   .strictObject({
@@ -53,7 +48,12 @@ export const orderSchema = z
         'Where the vendor puts items whose sort field is null, in every order it gives. Ours puts them last, so `last` is the only value: ' +
           'a vendor that answers them first fails a lazy read with UPSTREAM_INVALID_RESPONSE.',
       ),
-    natural: naturalSchema.optional(),
+    natural: naturalSchema
+      .optional()
+      .describe(
+        'The order the vendor answers in when it is sent no order parameter at all (e.g. newest updated first). ' +
+          'A request in this order is read lazily with nothing added; one in any other order the vendor does not give is read whole.',
+      ),
     select: z
       .array(selectSchema)
       .min(1)
