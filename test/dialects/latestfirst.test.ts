@@ -232,3 +232,30 @@ describe('latestfirst with another vendor', () => {
     expect(res.body.data.every((c: { vendor: string }) => c.vendor === 'pagebox')).toBe(true);
   });
 });
+
+describe('latestfirst mirrored', () => {
+  let h: Harness;
+  const copy = structuredClone(data);
+  beforeAll(async () => {
+    h = await startHarness({ vendors: [VENDOR], data: { latestfirst: copy }, mirrors: { serveAlways: true } });
+    await h.mirrorsReady();
+  });
+  afterAll(async () => h?.close());
+
+  it('its frequent pass reads newest updated first (sending no order parameter) and stops at the mark', async () => {
+    const sim = h.sims.get('latestfirst')!;
+    const changed = copy[40]!;
+    changed.updatedAt = Math.max(...copy.map((c) => c.updatedAt)) + 1000;
+    changed.title = 'changed since the full read';
+    const before = sim.calls.length;
+    const report = await h.gateway.mirrors!.syncNow('latestfirst', 'frequent');
+    expect(report).toMatchObject({ kind: 'incremental', calls: 1, error: null });
+    // (The worker's own passes may run meanwhile: every call is this one page, with no order parameter.)
+    const calls = sim.calls.slice(before);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const c of calls) expect([...c.query]).toEqual([['page', '1'], ['per_page', '50']]);
+    const res = await h.get('/conversations?orderBy=updatedAt&orderDir=desc&limit=1');
+    expect(res.body.sources[0]).toMatchObject({ mode: 'mirror', calls: 0 });
+    expect(res.body.data[0]).toMatchObject({ externalId: changed.id, title: 'changed since the full read' });
+  });
+});
