@@ -86,11 +86,11 @@ export function compileMirror(v: VendorConfig, c: Capabilities, timeoutMs: numbe
       break;
     case 'incremental':
       frequent = changes();
-      if (!frequent) throw new DialectError('mirror.strategy', 'incremental needs an updatedAfter filter or an updatedAt order the vendor applies; use auto, head or full');
+      if (!frequent) throw new DialectError('mirror.strategy', 'incremental needs an updatedAfter filter or an order newest updated first (request.order: sort parameters, a select or natural); use auto, head or full');
       break;
     case 'head':
       frequent = head() ?? (c.paging.style === 'none' ? null : { kind: 'head', via: 'pages', pages: m.headPages });
-      if (!frequent) throw new DialectError('mirror.strategy', 'head needs a createdAfter filter, a createdAt order, or paging (to read the first pages)');
+      if (!frequent) throw new DialectError('mirror.strategy', 'head needs a createdAfter filter, an order newest created first, or paging (to read the first pages)');
       break;
     case 'full':
       frequent = null;

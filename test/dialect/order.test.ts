@@ -152,3 +152,11 @@ describe('mirror passes from an order', () => {
     expect(mirror({ natural: { by: 'updatedAt', dir: 'asc' } })).toMatchObject({ strategy: 'full', frequent: null });
   });
 });
+
+describe('mirror strategy errors', () => {
+  it('incremental without a newest-updated-first order names what would do', () => {
+    expect(() => compiled({ natural: { by: 'updatedAt', dir: 'asc' } }, { mirror: { strategy: 'incremental' } })).toThrowError(
+      expect.objectContaining({ path: 'mirror.strategy', message: expect.stringMatching(/^incremental needs an updatedAfter filter or an order newest updated first \(request\.order: sort parameters, a select or natural\)/) }),
+    );
+  });
+});
