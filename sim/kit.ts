@@ -58,7 +58,9 @@ type FaultKind =
   /** The first item of every page carries a value nested `depth` levels deep (default 10,000). */
   | { kind: 'deepNesting'; depth?: number }
   /** The first item of every page has each of its timestamps as a number far past the Date range (1e17). */
-  | { kind: 'hugeTimestamp' };
+  | { kind: 'hugeTimestamp' }
+  /** Every page's items in reverse: a vendor that breaks the order it promises (or is said to give). */
+  | { kind: 'reversed' };
 
 /** What a vendor simulator supplies: its list endpoint and its own error envelopes. */
 export interface VendorBehaviour {
@@ -216,6 +218,11 @@ function respond(
     case 'deepNesting':
     case 'hugeTimestamp':
       return send(res, spoilFirstItem(behaviour.handle(req, data), fault));
+    case 'reversed': {
+      const r = behaviour.handle(req, data);
+      firstList(r.body)?.reverse();
+      return send(res, r);
+    }
     case 'rateLimit': {
       const after = fault.retryAfter ?? 30;
       return send(res, behaviour.error('rateLimit', { retryAfter: typeof after === 'string' && /^\d+$/.test(after) ? RAW_NUMBER + after : after, header: fault.header ?? true }));
@@ -267,11 +274,16 @@ function spoilFirstItem(r: SimResponse, fault: Extract<Fault, { kind: 'deepNesti
 }
 
 function firstItem(body: unknown): Record<string, unknown> | null {
+  return (firstList(body)?.[0] as Record<string, unknown> | undefined) ?? null;
+}
+
+/** The first list of objects in a body, breadth first: where the vendor's envelope keeps its items. */
+function firstList(body: unknown): unknown[] | null {
   const queue: unknown[] = [body];
   while (queue.length > 0) {
     const v = queue.shift();
     if (Array.isArray(v)) {
-      if (typeof v[0] === 'object' && v[0] !== null && !Array.isArray(v[0])) return v[0] as Record<string, unknown>;
+      if (typeof v[0] === 'object' && v[0] !== null && !Array.isArray(v[0])) return v;
       queue.push(...v);
     } else if (typeof v === 'object' && v !== null) queue.push(...Object.values(v));
   }
@@ -355,7 +367,7 @@ export function parseFaults(spec: string): Record<string, Fault> {
       case 'echoText':
         out[vendor] = { kind: 'echo', format: 'text', ...(n === undefined ? {} : { status: n }) };
         break;
-      case 'loopCursor': case 'sameTimestamp': case 'hugeTimestamp':
+      case 'loopCursor': case 'sameTimestamp': case 'hugeTimestamp': case 'reversed':
         out[vendor] = { kind };
         break;
       case 'deepNesting':

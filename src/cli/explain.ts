@@ -41,7 +41,8 @@ export interface FirstRequest {
   size: number | null;
 }
 
-export type ExplainedVendor = ExplainedPlan & { firstRequest?: FirstRequest; mirrored?: string };
+/** `orderParams`: what asks the vendor for the order (shown: names and values the config spells, no secret). */
+export type ExplainedVendor = ExplainedPlan & { firstRequest?: FirstRequest; mirrored?: string; orderParams?: readonly [string, string][] };
 
 export async function explainCommand(args: readonly string[], ctx: CliContext): Promise<ExitCode> {
   const { values, positionals } = parseCommand(args, { config: { type: 'string' }, json: { type: 'boolean' } }, 1);
@@ -86,7 +87,11 @@ export function printInvalid(invalid: readonly { name: string; reason: string }[
 }
 
 export function explainVendor(p: VendorPlan, v: CompiledVendor, q: Query, placeholder: boolean): ExplainedVendor {
-  return { ...explainVendorPlan(p), ...(p.action === 'fetch' ? { firstRequest: firstRequest(p, v, q, placeholder) } : {}) };
+  return {
+    ...explainVendorPlan(p),
+    ...(p.orderParams?.length ? { orderParams: p.orderParams } : {}),
+    ...(p.action === 'fetch' ? { firstRequest: firstRequest(p, v, q, placeholder) } : {}),
+  };
 }
 
 /** How many items the first call asks for, by the fan-out's own rules. */
@@ -103,6 +108,15 @@ export function firstRequest(p: VendorPlan, v: CompiledVendor, q: Query, placeho
     .map(([k, val]) => `${encodeURIComponent(k)}=${hidden.has(k) ? '…' : encodeURIComponent(val)}`)
     .join('&');
   return { method: 'GET', url: `${placeholder ? '' : v.origin}${req.path}`, query, size: Number.isFinite(size) ? size : null };
+}
+
+/** Who sorts, and what asks the vendor to: its natural order needs nothing sent. */
+function orderLine(e: ExplainedVendor, q: Query): string {
+  const order = `${q.orderBy} ${q.orderDir}`;
+  if (e.order === 'natural') return `natural (the vendor answers in ${order} unasked: no order parameter sent)`;
+  if (e.order !== 'pushed') return 'local (sorted here)';
+  const sent = e.orderParams?.map(([k, val]) => `${k}=${val}`).join('&');
+  return `pushed (the vendor sorts by ${order}${sent ? `: ${sent}` : ''})`;
 }
 
 function describeQuery(q: Query) {
@@ -126,7 +140,7 @@ export function formatExplained(q: Query, vendors: readonly ExplainedVendor[]): 
     if (e.mirrored) lines.push(`  mirror   ${e.mirrored}`);
     const local = e.localFilters.map((n) => (e.pushedFilters.includes(n) ? `${n} (again)` : n));
     lines.push(`  filters  pushed: ${list(e.pushedFilters)}; checked here: ${list(local)}`);
-    lines.push(`  order    ${e.order === 'pushed' ? `pushed (the vendor sorts by ${q.orderBy} ${q.orderDir})` : 'local (sorted here)'}`);
+    lines.push(`  order    ${orderLine(e, q)}`);
     const total = e.read === 'whole' ? 'counted here' : e.totalFromVendor ? "the vendor's" : 'counted here once read to the end, else unknown';
     lines.push(`  read     ${e.read === 'lazy' ? 'lazy (only as deep as the page needs)' : 'whole (every match, up to maxItems)'}; total: ${total}`);
     const r = e.firstRequest;

@@ -19,10 +19,12 @@ export interface ParamCollision {
 function setParams(request: VendorConfig['request']): { path: (string | number)[]; name: string }[] {
   const out: { path: (string | number)[]; name: string }[] = [];
   for (const [filter, spec] of Object.entries(request.filters)) if (spec) out.push({ path: ['request', 'filters', filter, 'param'], name: spec.param });
-  if (request.order) {
-    out.push({ path: ['request', 'order', 'param'], name: request.order.param });
-    out.push({ path: ['request', 'order', 'dirParam'], name: request.order.dirParam });
-  }
+  const order = request.order;
+  if (order?.param !== undefined) out.push({ path: ['request', 'order', 'param'], name: order.param });
+  if (order?.dirParam !== undefined) out.push({ path: ['request', 'order', 'dirParam'], name: order.dirParam });
+  order?.select?.forEach((s, i) => {
+    for (const name of Object.keys(s.query)) out.push({ path: ['request', 'order', 'select', i, 'query', name], name });
+  });
   const paging = request.pagination as Record<string, unknown>;
   for (const key of ['limitParam', 'offsetParam', 'pageParam', 'sizeParam', 'cursorParam']) {
     const name = paging[key];

@@ -5,9 +5,10 @@
  * editors show it on hover; docs/CONFIG.md is the long form with examples.
  */
 import { z } from 'zod';
-import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
+import { FILTER_NAMES } from '../model/query.js';
 import { bool, breakerSchema, cacheSchema, count, lazyReadSchema, rateLimitSchema, retrySchema } from './gateway-schema.js';
 import { mirrorSchema } from './mirror-schema.js';
+import { orderSchema } from './order-schema.js';
 
 
 /** A JSON path into a vendor document: `a.b[0]`, `a[-1]` (last), `a[*].b` (every), `$` (the root). */
@@ -214,16 +215,7 @@ export const vendorSchema = z.strictObject({
       })
       .default({})
       .describe('Extra query parameters sent only for an include the caller asks for.'),
-    order: z
-      .strictObject({
-        param: z.string().min(1),
-        fields: z.partialRecord(z.enum(ORDER_FIELDS), z.string().min(1)),
-        dirParam: z.string().min(1),
-        directions: z.strictObject({ asc: z.string(), desc: z.string() }).default({ asc: 'asc', desc: 'desc' }),
-        /** Where the vendor puts items whose sort field is null. We need them last. */
-        nulls: z.enum(['last']).default('last'),
-      })
-      .optional(),
+    order: orderSchema.optional(),
     pagination: paginationSchema,
   }).describe('How the list request is built: fixed parameters, filters, includes, order and paging.'),
   response: z.strictObject({

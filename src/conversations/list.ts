@@ -64,7 +64,8 @@ export interface ExplainedPlan {
   reason?: string;
   pushedFilters: string[];
   localFilters: string[];
-  order: 'pushed' | 'local' | 'mirror';
+  /** pushed: asked of the vendor by parameters; natural: the order it answers in unasked; local: sorted here. */
+  order: 'pushed' | 'natural' | 'local' | 'mirror';
   read: 'lazy' | 'whole' | 'mirror';
   totalFromVendor: boolean;
   /** Parameter names sent on every call (values of fixed parameters are not shown: they may be secret). */
@@ -391,7 +392,7 @@ export function explainVendorPlan(p: VendorPlan): ExplainedPlan {
     ...(p.reason ? { reason: p.reason } : {}),
     pushedFilters: p.pushed,
     localFilters: p.local,
-    order: p.mode === 'mirror' ? 'mirror' : p.orderPushed ? 'pushed' : 'local',
+    order: p.mode === 'mirror' ? 'mirror' : !p.orderPushed ? 'local' : p.orderParams?.length === 0 ? 'natural' : 'pushed',
     read: p.mode === 'ordered' ? 'lazy' : p.mode,
     totalFromVendor: p.mode === 'ordered' && p.vendorTotalExact,
     params: [...new Set(p.params.map(([k]) => k))],

@@ -100,7 +100,9 @@ export const ExplainedPlanSchema = z
     reason: z.string().optional(),
     pushedFilters: z.array(z.string()).openapi({ description: 'Filters the vendor applies.', example: ['status'] }),
     localFilters: z.array(z.string()).openapi({ description: `Filters checked here (of ${FILTER_NAMES.join(', ')}).`, example: ['search'] }),
-    order: z.enum(['pushed', 'local', 'mirror']),
+    order: z.enum(['pushed', 'natural', 'local', 'mirror']).openapi({
+      description: "pushed: the vendor sorts, asked by the parameters sent; natural: the vendor's own order, sent no parameter; local: sorted here; mirror: by the mirror's index.",
+    }),
     read: z.enum(['lazy', 'whole', 'mirror']).openapi({ description: "lazy: only as deep as the page needs; whole: everything, then sorted here (up to the vendor's maxItems); mirror: the gateway's local copy, by index." }),
     totalFromVendor: z.boolean(),
     params: z.array(z.string()).openapi({ description: 'Parameter names sent on every call (values are not shown).', example: ['status', 'orderBy'] }),

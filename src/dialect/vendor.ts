@@ -13,6 +13,9 @@ import { compilePaging, pageSizeFor, type PageFacts, type Paging, type Token } f
 import { compilePath, compilePaths, parsePath, type Getter } from './path.js';
 import { formatTimeParam } from './time.js';
 import { compileMirror, type MirrorSpec } from '../mirror/strategy.js';
+import { compileOrders, type VendorOrder } from './order.js';
+
+export type { VendorOrder } from './order.js';
 
 /** RFC 4122 UUID with version 1–5 and variant 8/9/a/b: the strict form vendors check. */
 export const STRICT_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
@@ -73,12 +76,12 @@ export interface CompiledVendor {
   readonly rateLimit: RateLimitConfig | undefined;
   readonly simulator: string | undefined;
   readonly filters: Readonly<Record<FilterName, FilterSupport>>;
-  /** Vendor value per orderable field; null when the vendor can't be asked to order. */
-  readonly order: Readonly<Partial<Record<OrderField, string>>> | null;
+  /** Every order the vendor can answer in, with the parameters that select it ([] for its natural order). */
+  readonly orders: readonly VendorOrder[];
   readonly paging: Paging;
   readonly headers: Readonly<Record<string, string>>;
-  /** Parameters for `orderBy`/`orderDir` when pushed down. */
-  orderParams(field: OrderField, dir: OrderDir): [string, string][];
+  /** The parameters for this order ([] for the natural one), or null when the vendor can't answer in it. */
+  orderFor(by: OrderField, dir: OrderDir): readonly [string, string][] | null;
   /** Fixed parameters and those an include needs (e.g. all messages). */
   fixedParams(include: { messages: boolean }): [string, string][];
   buildRequest(params: readonly [string, string][], token: Token, size: number): PageRequest;
@@ -162,7 +165,7 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
     };
   }
 
-  const order = v.request.order;
+  const { orders, orderFor } = compileOrders(v.request.order, v.response.fields);
   const auth = v.auth;
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'switchboard/0.1' };
   const secrets: string[] = [];
@@ -198,7 +201,7 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
   const timeoutMs = v.timeoutMs ?? g.upstream.timeoutMs;
   const steps = parsePath(v.response.items);
   const itemKeys = !v.response.errorWhen && steps.every((s) => s.kind === 'key') ? steps.map((s) => (s as { key: string }).key) : null;
-  const mirror = compileMirror(v, { filters, order: order ? order.fields : null, paging, origin: base ? base.origin : '', headers, fixed, hasMessagesInclude: messagesParams.length > 0, streamable: itemKeys !== null }, timeoutMs);
+  const mirror = compileMirror(v, { filters, orderFor, paging, origin: base ? base.origin : '', headers, fixed, hasMessagesInclude: messagesParams.length > 0, streamable: itemKeys !== null }, timeoutMs);
 
   const detail = v.detail ? compileDetail(v, v.detail, { prefix, fixed, mapItem, mapError, redact }) : null;
 
@@ -221,16 +224,13 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
     rateLimit: v.rateLimit,
     simulator: v.simulator,
     filters,
-    order: order ? order.fields : null,
+    orders,
+    orderFor,
     paging,
     headers,
     secrets,
     redact,
     scrub: (f) => scrubFailure(f, redact, who),
-    orderParams: (field, dir) => {
-      const value = order?.fields[field];
-      return order && value ? [[order.param, value], [order.dirParam, order.directions[dir]]] : [];
-    },
     fixedParams: (include) => (include.messages && messagesParams.length > 0 ? [...fixed, ...messagesParams] : fixed),
     buildRequest: (params, token, size) => {
       const p = paging.params(token, pageSizeFor(paging, size));

@@ -8,7 +8,7 @@ import type { VendorConfig } from '../config/vendor-schema.js';
 import type { Paging } from '../dialect/paging.js';
 import type { FilterSupport } from '../dialect/vendor.js';
 import { DialectError } from '../dialect/fields.js';
-import type { FilterName, OrderField } from '../model/query.js';
+import type { FilterName, OrderDir, OrderField } from '../model/query.js';
 
 /**
  * The pass that runs every `every` between full reads.
@@ -55,7 +55,8 @@ export interface MirrorSpec {
 
 interface Capabilities {
   filters: Readonly<Record<FilterName, FilterSupport>>;
-  order: Readonly<Partial<Record<OrderField, string>>> | null;
+  /** The parameters for an order the vendor answers in, or null (as CompiledVendor.orderFor). */
+  orderFor(by: OrderField, dir: OrderDir): readonly [string, string][] | null;
   paging: Paging;
   origin: string;
   headers: Readonly<Record<string, string>>;
@@ -71,7 +72,8 @@ export function compileMirror(v: VendorConfig, c: Capabilities, timeoutMs: numbe
   const m: MirrorConfig | undefined = v.mirror;
   if (!m) return null;
   const canFilter = (f: 'updatedAfter' | 'createdAfter') => c.filters[f].push !== undefined;
-  const canOrder = (f: 'updatedAt' | 'createdAt') => c.order?.[f] !== undefined && c.paging.style !== 'none';
+  // Both passes read newest first until the mark: a sort parameter, a selected or the natural order will do.
+  const canOrder = (f: 'updatedAt' | 'createdAt') => c.orderFor(f, 'desc') !== null && c.paging.style !== 'none';
   const changes = (): FrequentPass | null =>
     canFilter('updatedAfter') ? { kind: 'changes', via: 'filter', filter: 'updatedAfter' } : canOrder('updatedAt') ? { kind: 'changes', via: 'order', field: 'updatedAt' } : null;
   const head = (): FrequentPass | null =>
@@ -84,11 +86,11 @@ export function compileMirror(v: VendorConfig, c: Capabilities, timeoutMs: numbe
       break;
     case 'incremental':
       frequent = changes();
-      if (!frequent) throw new DialectError('mirror.strategy', 'incremental needs an updatedAfter filter or an updatedAt order the vendor applies; use auto, head or full');
+      if (!frequent) throw new DialectError('mirror.strategy', 'incremental needs an updatedAfter filter or an order newest updated first (request.order: sort parameters, a select or natural); use auto, head or full');
       break;
     case 'head':
       frequent = head() ?? (c.paging.style === 'none' ? null : { kind: 'head', via: 'pages', pages: m.headPages });
-      if (!frequent) throw new DialectError('mirror.strategy', 'head needs a createdAfter filter, a createdAt order, or paging (to read the first pages)');
+      if (!frequent) throw new DialectError('mirror.strategy', 'head needs a createdAfter filter, an order newest created first, or paging (to read the first pages)');
       break;
     case 'full':
       frequent = null;

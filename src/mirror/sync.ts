@@ -84,8 +84,9 @@ export async function fullRead(ctx: SyncContext): Promise<PassReport> {
   });
   try {
     // A stable order where the vendor has one: new conversations land at the end instead of shifting pages.
-    const byCreation = v.order?.createdAt !== undefined && v.paging.style !== 'none';
-    const params = [...v.fixedParams({ messages: spec.withMessages }), ...(byCreation ? v.orderParams('createdAt', 'asc') : [])];
+    const creation = v.paging.style === 'none' ? null : v.orderFor('createdAt', 'asc');
+    const byCreation = creation !== null;
+    const params = [...v.fixedParams({ messages: spec.withMessages }), ...(creation ?? [])];
     // Keyset cursors over a creation order never skip an item when others go: such a walk saw everything.
     let complete = byCreation && v.paging.style === 'cursor';
     if (v.paging.style === 'none') {
@@ -171,7 +172,7 @@ export async function frequentPass(ctx: SyncContext): Promise<PassReport> {
       const r = v.filters[pass.filter].push!(mark);
       if ('param' in r) params.push(r.param);
     }
-    if (pass.via === 'order') params.push(...v.orderParams(pass.field, 'desc'));
+    if (pass.via === 'order') params.push(...(v.orderFor(pass.field, 'desc') ?? []));
     if (v.paging.style === 'none') {
       await readBody(ctx, params, c, write);
     } else {

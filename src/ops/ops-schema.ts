@@ -11,9 +11,22 @@ export const VendorCapabilitiesSchema = z
     filters: record(FILTER_NAMES, z.enum(FILTER_CAPABILITIES)).openapi({
       description: 'Per filter: pushed to the vendor, pushed and re-checked here, checked here, constant for this vendor, or unsupported.',
     }),
-    order: record(ORDER_FIELDS, z.enum(['pushed', 'here'])).openapi({ description: 'Per orderBy: sorted by the vendor, or here.' }),
+    order: record(ORDER_FIELDS, z.enum(['pushed', 'pushed desc', 'pushed asc', 'here'])).openapi({
+      description: 'Per orderBy: sorted by the vendor in both directions (pushed), in one only (pushed desc, pushed asc: the other is sorted here), or here.',
+    }),
+    orders: z
+      .array(
+        z.strictObject({
+          by: z.enum(ORDER_FIELDS),
+          dir: z.enum(['asc', 'desc']),
+          how: z.enum(['param', 'select', 'natural']).openapi({ description: 'param: its sort parameters; select: a parameter that selects this order; natural: the order it answers in when sent none.' }),
+        }),
+      )
+      .openapi({ description: 'Every order the vendor sorts in (empty for a vendor that is not paged: it is read whole).' }),
     paging: z.enum(['offset', 'page', 'cursor', 'none']),
-    read: record(ORDER_FIELDS, z.enum(['lazy', 'whole'])).openapi({ description: 'Per orderBy: read only as deep as a page needs, or whole.' }),
+    read: record(ORDER_FIELDS, z.enum(['lazy', 'lazy desc', 'lazy asc', 'whole'])).openapi({
+      description: 'Per orderBy: read only as deep as a page needs in both directions (lazy), in one only (lazy desc, lazy asc: whole in the other), or whole.',
+    }),
     maxItems: z.number().int(),
     timeoutMs: z.number().int(),
     rateLimit: z.strictObject({ perMinute: z.number(), burst: z.number(), maxWaitMs: z.number() }).nullable().openapi({ description: 'Our outbound budget toward the vendor.' }),

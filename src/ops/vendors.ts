@@ -6,7 +6,7 @@
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { ApiClient, AppEnv } from '../app-env.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
-import { FILTER_NAMES, ORDER_FIELDS } from '../model/query.js';
+import { FILTER_NAMES, ORDER_FIELDS, type OrderDir, type OrderField } from '../model/query.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
 import { blockKey, breakerKey } from '../upstream/guard.js';
@@ -31,15 +31,21 @@ export function capabilities(v: CompiledVendor): z.infer<typeof VendorCapabiliti
     const f = v.filters[name];
     filters[name] = f.push ? (f.spec?.recheck && f.local ? 'pushed, re-checked here' : 'pushed') : f.constant !== undefined ? 'constant' : f.local ? 'here' : 'unsupported';
   }
-  const canOrder = v.paging.style !== 'none';
-  const pushed = (o: (typeof ORDER_FIELDS)[number]) => Boolean(canOrder && v.order?.[o]);
-  const order = Object.fromEntries(ORDER_FIELDS.map((o) => [o, pushed(o) ? ('pushed' as const) : ('here' as const)]));
+  // An unpaged vendor is one body: read whole whatever order it answers in (as the planner does).
+  const orders = v.paging.style === 'none' ? [] : v.orders;
+  const dirs = (o: OrderField) => {
+    const has = (dir: OrderDir) => orders.some((x) => x.by === o && x.dir === dir);
+    return has('asc') && has('desc') ? 'both' : has('desc') ? 'desc' : has('asc') ? 'asc' : 'none';
+  };
+  const ORDER = { both: 'pushed', desc: 'pushed desc', asc: 'pushed asc', none: 'here' } as const;
+  // Read lazily in the orders the vendor gives; in any other every request reads it whole (up to maxItems).
+  const READ = { both: 'lazy', desc: 'lazy desc', asc: 'lazy asc', none: 'whole' } as const;
   return {
     filters,
-    order,
+    order: Object.fromEntries(ORDER_FIELDS.map((o) => [o, ORDER[dirs(o)]])),
+    orders: orders.map(({ by, dir, how }) => ({ by, dir, how })),
     paging: v.paging.style,
-    // Read lazily when the vendor orders for us; otherwise every request reads it whole (up to maxItems).
-    read: Object.fromEntries(ORDER_FIELDS.map((o) => [o, pushed(o) ? ('lazy' as const) : ('whole' as const)])),
+    read: Object.fromEntries(ORDER_FIELDS.map((o) => [o, READ[dirs(o)]])),
     maxItems: v.maxItems,
     timeoutMs: v.timeoutMs,
     rateLimit: v.rateLimit ?? null,

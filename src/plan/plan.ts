@@ -19,6 +19,8 @@ export interface VendorPlan {
   /** Filters checked here: those not pushed, and pushed ones re-checked. */
   local: FilterName[];
   orderPushed: boolean;
+  /** With the order pushed: the parameters that ask for it ([] for the vendor's natural order). */
+  orderParams?: readonly [string, string][];
   /**
    * ordered: read lazily in the vendor's order; whole: read everything, then sort here; mirror: read the
    * vendor's local copy (`pushed` are then the filters its index answers).
@@ -121,8 +123,11 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
     break;
   }
 
-  const orderPushed = v.order?.[q.orderBy] !== undefined && v.paging.style !== 'none';
-  if (orderPushed) params.push(...v.orderParams(q.orderBy, q.orderDir));
+  // The vendor's own order, whether sort parameters, a selecting one or its natural order give it: read
+  // lazily. Unpaged, one body holds everything anyway: read whole.
+  const orderParams = v.paging.style === 'none' ? null : v.orderFor(q.orderBy, q.orderDir);
+  const orderPushed = orderParams !== null;
+  if (orderParams) params.push(...orderParams);
   const plan: VendorPlan = {
     vendor: v.name,
     action,
@@ -130,6 +135,7 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
     pushed,
     local,
     orderPushed,
+    ...(orderParams ? { orderParams } : {}),
     mode: orderPushed ? 'ordered' : 'whole',
     vendorTotalExact: exact,
   };

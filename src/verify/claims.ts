@@ -55,12 +55,15 @@ export function claimsOf(v: CompiledVendor, declared: DeclaredFacts): Claim[] {
       if (!(filter === 'status' && listed.includes('open') && listed.includes('closed'))) claims.push({ kind: 'unlisted', filter, listed });
     }
   }
-  // Every order the planner would read lazily in. (With fixed natural orders, their `params` are empty: the
-  // check then reads in the whole read's own order, and costs no call.)
-  if (v.order && v.paging.style !== 'none') {
+  // Every order the planner would read lazily in. A natural order's `params` are empty: the check then reads
+  // in the whole read's own order, and costs no call.
+  if (v.paging.style !== 'none') {
+    // Listed field by field, newest first before oldest first, whichever form gives each.
     for (const by of ORDER_FIELDS) {
-      if (v.order[by] === undefined) continue;
-      for (const dir of ['desc', 'asc'] as const) claims.push({ kind: 'order', by, dir, params: v.orderParams(by, dir) });
+      for (const dir of ['desc', 'asc'] as const) {
+        const params = v.orderFor(by, dir);
+        if (params) claims.push({ kind: 'order', by, dir, params });
+      }
     }
   }
   if (v.paging.style !== 'none') claims.push({ kind: 'paging' });

@@ -2,6 +2,7 @@
  * The CLI's commands in this process (runCli, what bin/switchboard.js runs), for the cases that don't need
  * a process of their own: the spawned suite (cli.test.ts) covers the launcher and the main paths.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
@@ -139,6 +140,20 @@ describe('explain', () => {
     const r = await run(['explain', 'vendor=siteassist&channel=email']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('siteassist: not called (no match possible) — channel=email can never match on this vendor');
+  });
+
+  it("says which order is the vendor's natural one (nothing sent) and which parameters ask for the others", async () => {
+    const latestfirst = await readFile(join(ROOT, 'test/dialects/latestfirst.yaml'), 'utf8');
+    const dir = await configCopy({ 'vendors/latestfirst.yaml': () => latestfirst });
+    const env = { LATESTFIRST_BASE_URL: 'https://lf.test', LATESTFIRST_TOKEN: 'lf-secret', SIMULATORS: 'on' };
+    const natural = await run(['explain', 'vendor=latestfirst,siteassist&orderBy=updatedAt&orderDir=desc&limit=10', '--config', dir], env);
+    expect(natural.code, natural.stderr).toBe(0);
+    const lines = natural.stdout.split('\n');
+    expect(lines).toContain('  order    natural (the vendor answers in updatedAt desc unasked: no order parameter sent)');
+    expect(lines).toContain('  first    GET https://lf.test/conversations?page=1&per_page=12');
+    expect(lines).toContain('  order    pushed (the vendor sorts by updatedAt desc: orderBy=updatedAt&orderDir=desc)');
+    const other = await run(['explain', 'vendor=latestfirst&orderBy=updatedAt&orderDir=asc', '--config', dir], env);
+    expect(other.stdout.split('\n')).toEqual(expect.arrayContaining(['  order    local (sorted here)', expect.stringMatching(/^  read     whole /)]));
   });
 });
 

@@ -37,6 +37,7 @@ const NO_MESSAGES: Record<string, (c: CanonicalConversation) => [] | null> = {
   uncodie: (c) => (carriesMessages(c) ? [] : null),
   cursorly: () => null,
   pagebox: () => null,
+  latestfirst: () => null,
 };
 
 describe.each(CASES)('vendor contract ($mode): $name', ({ mode, vendor }: { mode: (typeof MODES)[number]; vendor: VendorUnderTest }) => {
@@ -242,6 +243,9 @@ describe.each(CASES)('vendor contract ($mode): $name', ({ mode, vendor }: { mode
       }
       // Exactly the snapshot the walk began on: no duplicate, no gap.
       expect(ids).toEqual(before);
+      // A full read that can't prove it saw everything (page numbers over a moving order, no total) removes
+      // only what two reads in a row missed: the second one, for such a vendor; nothing more for the others.
+      await h.gateway.mirrors!.syncNow(vendor.name, 'full');
       const fresh = await h.get('/conversations?orderBy=createdAt&orderDir=desc&limit=100');
       const now = referenceList([{ ...refVendor(), data: changed }], { orderBy: 'createdAt', orderDir: 'desc' });
       expect(fresh.body.data).toEqual(now);

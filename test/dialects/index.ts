@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import type { SimulatorModule } from '../../sim/kit.js';
 import { cursorlySimulator } from './cursorly.js';
+import { latestfirstSimulator } from './latestfirst.js';
 import { pageboxSimulator } from './pagebox.js';
 
 export interface DialectVendor {
@@ -13,6 +14,7 @@ export interface DialectVendor {
 export const dialectVendors = {
   pagebox: { module: pageboxSimulator, configFile: fileURLToPath(new URL('./pagebox.yaml', import.meta.url)) },
   cursorly: { module: cursorlySimulator, configFile: fileURLToPath(new URL('./cursorly.yaml', import.meta.url)) },
+  latestfirst: { module: latestfirstSimulator, configFile: fileURLToPath(new URL('./latestfirst.yaml', import.meta.url)) },
 } satisfies Record<string, DialectVendor>;
 
-export { cursorlySimulator, pageboxSimulator };
+export { cursorlySimulator, latestfirstSimulator, pageboxSimulator };

@@ -20,7 +20,7 @@ type Json = { [key: string]: unknown };
  * Key paths whose zod schemas other branches are rewriting (filter parameters, order syntax): their
  * descriptions come with those changes. The merger deletes this constant once they are in.
  */
-const OWNED_ELSEWHERE = ['request.filters', 'request.order'] as const;
+const OWNED_ELSEWHERE = ['request.filters'] as const;
 
 /** The marker line before a yaml block that is a whole vendor file. */
 const VENDOR_MARKER = '<!-- vendor -->';

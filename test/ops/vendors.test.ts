@@ -30,6 +30,11 @@ describe('GET /vendors', () => {
     });
     expect(v.superagentes.capabilities).toMatchObject({ filters: { search: 'pushed', createdAfter: 'pushed, re-checked here', leadId: 'unsupported' }, paging: 'none', read: { createdAt: 'whole' } });
     expect(v.uncodie.capabilities).toMatchObject({ filters: { status: 'unsupported', leadId: 'pushed, re-checked here' }, order: { createdAt: 'here' }, rateLimit: { perMinute: 1000000 } });
+    // Every order the vendor sorts in, and how it is asked: none for a vendor that can't sort.
+    expect(v.siteassist.capabilities.orders).toHaveLength(6);
+    expect(v.siteassist.capabilities.orders).toContainEqual({ by: 'createdAt', dir: 'asc', how: 'param' });
+    expect(v.uncodie.capabilities.orders).toEqual([]);
+    expect(v.superagentes.capabilities.orders).toEqual([]);
     expect(v.uncodie.state).toEqual({ breaker: { state: 'closed', failures: 0 }, rateLimitedUntil: null, lastSuccessAt: null, lastError: null });
   });
 

@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CompiledVendor } from '../../src/dialect/vendor.js';
+import { gatewaySchema } from '../../src/config/gateway-schema.js';
+import { vendorSchema } from '../../src/config/vendor-schema.js';
+import { explainVendorPlan } from '../../src/conversations/list.js';
+import { compileVendor, type CompiledVendor } from '../../src/dialect/vendor.js';
 import type { QueryShape } from '../../src/model/query.js';
 import { planQuery, type MirrorAvailability } from '../../src/plan/plan.js';
 import { shippedVendors } from '../helpers/compiled.js';
@@ -113,5 +116,58 @@ describe('planQuery with mirrors', () => {
     expect(withMirror('uncodie', {}, { ready: false, knownSize: 300 }).tooLarge).toBeUndefined();
     // A filter the vendor applies may make its answer fit: it is asked.
     expect(withMirror('uncodie', { filters: { leadId: LEAD } }, { ready: false, knownSize: 20_000 }).tooLarge).toBeUndefined();
+  });
+});
+
+describe('planQuery with natural and selected orders', () => {
+  const vendor = (order: unknown, pagination: unknown = { style: 'page', pageParam: 'page', sizeParam: 'per_page', maxPageSize: 50 }) =>
+    compileVendor(
+      vendorSchema.parse({
+        name: 'acme',
+        baseUrl: 'https://acme.test',
+        path: '/list',
+        request: { query: { scope: 'all' }, filters: { status: { param: 'state' } }, order, pagination },
+        response: { items: 'data', fields: { externalId: 'id', status: 'state', createdAt: 'created', updatedAt: 'updated', lastActivityAt: 'active' } },
+      }),
+      gatewaySchema.parse({}),
+    );
+  const plan = (v: CompiledVendor, over: Partial<QueryShape>) => planQuery(shape(over), [v]).vendors[0]!;
+  const natural = { natural: { by: 'updatedAt', dir: 'desc' }, select: [{ by: 'createdAt', dir: 'desc', query: { order_date_created: '1' } }] };
+
+  it('reads lazily in the natural order, sending no order parameter', () => {
+    const p = plan(vendor(natural), { orderBy: 'updatedAt', orderDir: 'desc', filters: { status: 'open' } });
+    expect(p).toMatchObject({ action: 'fetch', orderPushed: true, mode: 'ordered', orderParams: [], vendorTotalExact: true });
+    expect(p.params).toEqual([['scope', 'all'], ['state', 'open']]);
+  });
+
+  it('reads lazily in a selected order, sending its parameters', () => {
+    const p = plan(vendor(natural), { orderBy: 'createdAt', orderDir: 'desc' });
+    expect(p).toMatchObject({ orderPushed: true, mode: 'ordered', orderParams: [['order_date_created', '1']] });
+    expect(p.params).toEqual([['scope', 'all'], ['order_date_created', '1']]);
+  });
+
+  it.each([['updatedAt', 'asc'], ['createdAt', 'asc'], ['lastActivityAt', 'desc']] as const)('reads whole in an order the vendor does not give (%s %s), sending no order parameter', (orderBy, orderDir) => {
+    const p = plan(vendor(natural), { orderBy, orderDir });
+    expect(p).toMatchObject({ orderPushed: false, mode: 'whole' });
+    expect(p.orderParams).toBeUndefined();
+    expect(p.params).toEqual([['scope', 'all']]);
+  });
+
+  it('an unpaged vendor is read whole even in its natural order (one body holds everything)', () => {
+    expect(plan(vendor(natural, { style: 'none' }), { orderBy: 'updatedAt', orderDir: 'desc' })).toMatchObject({ orderPushed: false, mode: 'whole' });
+  });
+
+  it('explain says natural for the natural order, pushed for parameters, local otherwise', () => {
+    const v = vendor(natural);
+    expect(explainVendorPlan(plan(v, { orderBy: 'updatedAt', orderDir: 'desc' }))).toMatchObject({ order: 'natural', read: 'lazy', params: ['scope'] });
+    expect(explainVendorPlan(plan(v, { orderBy: 'createdAt', orderDir: 'desc' }))).toMatchObject({ order: 'pushed', read: 'lazy', params: ['scope', 'order_date_created'] });
+    expect(explainVendorPlan(plan(v, { orderBy: 'createdAt', orderDir: 'asc' }))).toMatchObject({ order: 'local', read: 'whole' });
+  });
+
+  it('a ready mirror with serve: whenWhole stays live in the natural order, and serves the other direction', () => {
+    const v = vendor(natural);
+    const m = new Map([['acme', { ready: true, messages: true, raw: false, serve: 'whenWhole' as const }]]);
+    expect(planQuery(shape({ orderBy: 'updatedAt', orderDir: 'desc' }), [v], m).vendors[0]).toMatchObject({ mode: 'ordered' });
+    expect(planQuery(shape({ orderBy: 'updatedAt', orderDir: 'asc' }), [v], m).vendors[0]).toMatchObject({ mode: 'mirror' });
   });
 });

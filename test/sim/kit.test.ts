@@ -15,8 +15,8 @@ describe('parseFaults (SIM_FAULTS for npm start)', () => {
     expect(parseFaults('')).toEqual({});
   });
 
-  it('reads the hostile vendors: echo as text, looping cursors, one-instant floods, deep nesting, huge timestamps', () => {
-    expect(parseFaults('a=echoText,b=echoText:201,c=loopCursor,d=sameTimestamp,e=deepNesting:900,f=deepNesting,g=hugeTimestamp')).toEqual({
+  it('reads the hostile vendors: echo as text, looping cursors, one-instant floods, deep nesting, huge timestamps, reversed pages', () => {
+    expect(parseFaults('a=echoText,b=echoText:201,c=loopCursor,d=sameTimestamp,e=deepNesting:900,f=deepNesting,g=hugeTimestamp,h=reversed')).toEqual({
       a: { kind: 'echo', format: 'text' },
       b: { kind: 'echo', format: 'text', status: 201 },
       c: { kind: 'loopCursor' },
@@ -24,6 +24,7 @@ describe('parseFaults (SIM_FAULTS for npm start)', () => {
       e: { kind: 'deepNesting', depth: 900 },
       f: { kind: 'deepNesting' },
       g: { kind: 'hugeTimestamp' },
+      h: { kind: 'reversed' },
     });
   });
 

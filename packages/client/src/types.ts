@@ -123,7 +123,8 @@ export interface ExplainedPlan {
   pushedFilters: string[];
   /** Filters checked by the gateway. */
   localFilters: string[];
-  order: 'pushed' | 'local' | 'mirror';
+  /** pushed: the vendor sorts, asked by parameters; natural: its own order, no parameter sent; local: sorted by the gateway; mirror: by the mirror's index. */
+  order: 'pushed' | 'natural' | 'local' | 'mirror';
   /** lazy: only as deep as the page needs; whole: everything, then sorted; mirror: the gateway's copy. */
   read: 'lazy' | 'whole' | 'mirror';
   totalFromVendor: boolean;
@@ -230,11 +231,13 @@ export type FilterCapability = 'pushed' | 'pushed, re-checked here' | 'here' | '
 export interface VendorCapabilities {
   /** Per filter name (`FilterName`). */
   filters: Record<string, FilterCapability>;
-  /** Per `OrderField`: sorted by the vendor, or by the gateway. */
-  order: Record<string, 'pushed' | 'here'>;
+  /** Per `OrderField`: sorted by the vendor in both directions, in one only (the other by the gateway), or by the gateway. */
+  order: Record<string, 'pushed' | 'pushed desc' | 'pushed asc' | 'here'>;
+  /** Every order the vendor sorts in: by its sort parameters, a parameter that selects it, or its natural order (none sent). */
+  orders: { by: OrderField; dir: 'asc' | 'desc'; how: 'param' | 'select' | 'natural' }[];
   paging: 'offset' | 'page' | 'cursor' | 'none';
-  /** Per `OrderField`: read only as deep as a page needs, or whole. */
-  read: Record<string, 'lazy' | 'whole'>;
+  /** Per `OrderField`: read only as deep as a page needs in both directions, in one only (whole in the other), or whole. */
+  read: Record<string, 'lazy' | 'lazy desc' | 'lazy asc' | 'whole'>;
   maxItems: number;
   timeoutMs: number;
   /** The gateway's outbound budget toward the vendor. */
