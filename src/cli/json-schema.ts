@@ -10,6 +10,7 @@
  * coerce them).
  */
 import { z } from 'zod';
+import { EXTENDS_DESCRIPTION } from '../config/extends.js';
 import { ENV_REFERENCE_SOURCE } from '../config/interpolate.js';
 import { breakerSchema, cacheSchema, gatewaySchema, lazyReadSchema, rateLimitSchema, retrySchema } from '../config/gateway-schema.js';
 import { pathSchema, pathsSchema, valueSpecSchema, vendorSchema } from '../config/vendor-schema.js';
@@ -57,10 +58,62 @@ export function configJsonSchemas(): { vendor: Json; gateway: Json } {
     return { $schema, title, description, ...root, $defs: { ...($defs as Json | undefined), ...SHARED_DEFS } };
   };
   return {
-    vendor: generate(vendorSchema, 'Switchboard vendor', 'One vendor: config/vendors/<name>.yaml (generated from src/config/vendor-schema.ts by `switchboard schema`).'),
+    vendor: withInstances(generate(vendorSchema, 'Switchboard vendor', 'One vendor: config/vendors/<name>.yaml (generated from src/config/vendor-schema.ts by `switchboard schema`).')),
     gateway: generate(gatewaySchema, 'Switchboard gateway', 'config/gateway.yaml (generated from src/config/gateway-schema.ts by `switchboard schema`).'),
   };
 }
+
+/**
+ * A file with `extends` (src/config/extends.ts) says only what differs from its base: the loader merges
+ * before it validates, so such a file is checked against a partial vendor: no key is required, any key
+ * may be null (which removes the inherited one), a discriminated union takes any of its branches' keys.
+ * A list replaces the inherited one whole, so its items stay complete.
+ */
+function withInstances(schema: Json): Json {
+  const { $schema, title, description, $defs, ...root } = schema;
+  const defs = ($defs ?? {}) as Json;
+  const extendsKey = { type: 'string', pattern: '\\.ya?ml$', description: EXTENDS_DESCRIPTION };
+  const vendor = { ...root, properties: { extends: extendsKey, ...(root.properties as Json) } };
+  const partialDefs: Json = {};
+  for (const [name, def] of Object.entries(defs)) {
+    const p = partial(def as Json);
+    if (JSON.stringify(p) !== JSON.stringify(def)) partialDefs[`${name}InInstance`] = p;
+  }
+  const refs = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(refs);
+    if (!isObject(node)) return node;
+    const out: Json = {};
+    for (const [k, v] of Object.entries(node)) {
+      const def = k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '') : undefined;
+      out[k] = def !== undefined && `${def}InInstance` in partialDefs ? `#/$defs/${def}InInstance` : refs(v);
+    }
+    return out;
+  };
+  const instance = refs(partial({ ...vendor, description: 'A vendor file that extends another: only what differs from its base.' }));
+  return {
+    $schema,
+    title,
+    description,
+    if: { type: 'object', properties: { extends: { type: 'string' } }, required: ['extends'] },
+    then: { $ref: '#/$defs/instance' },
+    else: { $ref: '#/$defs/vendor' },
+    $defs: { vendor, instance, ...defs, ...(refs(partialDefs) as Json) },
+  };
+}
+
+function partial(node: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'required') continue;
+    if (k === 'properties' && isObject(v)) out[k] = Object.fromEntries(Object.entries(v).map(([name, sub]) => [name, nullable(partial(sub as Json))]));
+    else if (k === 'additionalProperties' && isObject(v)) out[k] = nullable(partial(v));
+    else if ((k === 'anyOf' || k === 'oneOf' || k === 'allOf') && Array.isArray(v)) out[k === 'oneOf' ? 'anyOf' : k] = v.map((sub) => partial(sub as Json));
+    else out[k] = v; // items included: a list replaces the inherited one whole
+  }
+  return out;
+}
+
+const nullable = (s: Json): Json => ({ ...(s.description !== undefined ? { description: s.description } : {}), anyOf: [s, { type: 'null' }] });
 
 /** The file contents `switchboard schema` writes, by file name. */
 export function schemaFiles(): Record<string, string> {

@@ -17,6 +17,10 @@ import { basename, dirname, relative, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { ConfigProblem } from './load.js';
 
+/** The hover text of `extends` in config/vendor.schema.json. */
+export const EXTENDS_DESCRIPTION =
+  'Another vendor file this one builds on (relative to this file, beside it in the vendors folder): a second account of the same vendor. Mappings merge key by key, lists and scalars replace, key: null removes an inherited key; ${VAR} references are resolved after the merge. Give the instance its own name (the file name), base URL and credentials.';
+
 /** Most files in one chain (the vendor's own file included): deeper is a config no one can follow. */
 export const MAX_EXTENDS_DEPTH = 8;
 
