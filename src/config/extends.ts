@@ -93,7 +93,7 @@ export async function resolveVendor(file: string, vendorDir: string, reader: Lay
     if (!layer) return undefined;
     chain.push(layer);
     paths.push(at);
-    const target = extendsOf(layer, at, vendorDir, paths, reader);
+    const target = extendsOf(layer, at, vendorDir, paths, reader, chain[0]!);
     if (target === undefined) break;
     if (target === null) return undefined;
     const base = await reader.read(target);
@@ -110,7 +110,7 @@ export async function resolveVendor(file: string, vendorDir: string, reader: Lay
 }
 
 /** The file a layer extends: undefined when none, null when `extends` itself is a problem (recorded). */
-function extendsOf(layer: Layer, file: string, vendorDir: string, seen: readonly string[], reader: LayerReader): string | null | undefined {
+function extendsOf(layer: Layer, file: string, vendorDir: string, seen: readonly string[], reader: LayerReader, vendor: Layer): string | null | undefined {
   const tree = layer.tree;
   if (!isMapping(tree) || !('extends' in tree)) return undefined;
   const ref = tree.extends;
@@ -125,12 +125,15 @@ function extendsOf(layer: Layer, file: string, vendorDir: string, seen: readonly
     return null;
   }
   if (seen.includes(target)) {
-    const names = [...seen, target].map((p) => basename(p));
-    problem(reader, layer, `makes a cycle: ${names.slice(names.indexOf(basename(target))).join(' → ')}`);
+    // Said from this file, which closes the loop: every file of a cycle then says it once, on its own line.
+    const cycle = seen.slice(seen.indexOf(target)).map((p) => basename(p));
+    const last = cycle[cycle.length - 1]!;
+    problem(reader, layer, `makes a cycle: ${[last, ...cycle.slice(0, -1), last].join(' → ')}`);
     return null;
   }
+  // Said of the vendor whose chain it is: each file of it may be fine where a shorter chain uses it.
   if (seen.length >= MAX_EXTENDS_DEPTH) {
-    problem(reader, layer, `the chain ${seen.map((p) => basename(p)).join(' → ')} → ${basename(target)} is deeper than ${MAX_EXTENDS_DEPTH} files`);
+    problem(reader, vendor, `the chain ${seen.map((p) => basename(p)).join(' → ')} → ${basename(target)} is deeper than ${MAX_EXTENDS_DEPTH} files`);
     return null;
   }
   return target;
@@ -139,6 +142,8 @@ function extendsOf(layer: Layer, file: string, vendorDir: string, seen: readonly
 function problem(reader: LayerReader, layer: Layer, message: string): void {
   const node = layer.doc.get('extends', true);
   const line = isNode(node) && node.range ? layer.lines.linePos(node.range[0]).line : null;
+  // Every vendor whose chain meets this file finds the same problem: it is said once.
+  if (reader.problems.some((p) => p.file === layer.file && p.line === line && p.path === 'extends' && p.message === message)) return;
   reader.problems.push({ file: layer.file, line, path: 'extends', message });
 }
 
