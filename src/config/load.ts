@@ -35,6 +35,37 @@ export interface LoadedConfig {
   vendors: VendorConfig[];
   /** Per vendor name: where each `${VAR}` of its file took its value (so a problem can name the variable to set). */
   substitutions: Readonly<Record<string, readonly Substitution[]>>;
+  /** Per vendor name: its file and where each of its values was written (its own file, or one it extends). */
+  origins?: Readonly<Record<string, VendorOrigin>>;
+}
+
+export interface VendorOrigin {
+  /** The vendor's own file, relative to the config folder. */
+  file: string;
+  at(path: readonly (string | number)[]): { file: string; line: number | null };
+}
+
+/**
+ * A problem of one vendor, said of its own file: at the line when the value was written there, else naming
+ * the file and line it inherited the value from (extends:), which may be right for the vendors it serves.
+ * `ownLine: false` leaves the own file's line out (the dialect's and the simulator choice's problems have
+ * always been said by file and path alone; an inherited value is still traced to its file and line).
+ */
+export function vendorProblem(
+  config: Pick<LoadedConfig, 'origins'>,
+  vendor: string,
+  path: string | readonly (string | number)[],
+  message: string,
+  { ownLine = true }: { ownLine?: boolean } = {},
+): ConfigProblem {
+  const keys = typeof path === 'string' ? path.split('.') : path;
+  const joined = typeof path === 'string' ? path : path.join('.');
+  const origin = config.origins?.[vendor];
+  const file = origin?.file ?? `vendors/${vendor}.yaml`;
+  if (!origin) return { file, line: null, path: joined, message };
+  const at = origin.at(keys);
+  if (at.file === file) return { file, line: ownLine ? at.line : null, path: joined, message };
+  return { file, line: null, path: joined, message: `${message} (written at ${at.file}${at.line === null ? '' : `:${at.line}`})` };
 }
 
 export async function loadConfig(dir: string, env: Env): Promise<LoadedConfig> {
@@ -51,6 +82,7 @@ export async function loadConfig(dir: string, env: Env): Promise<LoadedConfig> {
   const vendors: VendorConfig[] = [];
   const substitutions: Record<string, readonly Substitution[]> = {};
   const fileOf = new Map<string, string>();
+  const origins: Record<string, VendorOrigin> = {};
   // What an instance inherits is checked with its base too: the same problem at the same line is said once.
   const inherited: { problem: ConfigProblem; via: string }[] = [];
   for (const f of files) {
@@ -77,19 +109,13 @@ export async function loadConfig(dir: string, env: Env): Promise<LoadedConfig> {
       continue;
     }
     fileOf.set(v.name, rel);
-    // Located where the value was written (the base, for an inherited one), said of this vendor.
-    const here = (path: readonly (string | number)[]) => {
-      const o = source.origin(path);
-      return { file: o.file, line: o.line, ofBase: o.file !== rel };
-    };
-    const push = (path: readonly (string | number)[], message: string) => {
-      const o = here(path);
-      problems.push({ file: rel, line: o.ofBase ? null : o.line, path: path.join('.'), message: o.ofBase ? `${message} (written at ${o.file}${o.line === null ? '' : `:${o.line}`})` : message });
-    };
-    for (const p of demoCredentialProblems(v, used)) push(p.path, p.message);
+    origins[v.name] = { file: rel, at: (path) => source.origin(path) };
+    const mine = { origins };
+    for (const p of demoCredentialProblems(v, used)) problems.push(vendorProblem(mine, v.name, p.path, p.message));
     for (const c of paramCollisions(v)) {
-      const fixed = here(c.fixed);
-      push(c.path, `"${c.name}" is also the fixed parameter ${c.fixed.join('.')} (${fixed.file}${fixed.line === null ? '' : `:${fixed.line}`}): every request would send ${c.name}= twice, and which one the vendor honours is its own choice: keep one of them`);
+      const fixed = source.origin(c.fixed);
+      const message = `"${c.name}" is also the fixed parameter ${c.fixed.join('.')} (${fixed.file}${fixed.line === null ? '' : `:${fixed.line}`}): every request would send ${c.name}= twice, and which one the vendor honours is its own choice: keep one of them`;
+      problems.push(vendorProblem(mine, v.name, c.path, message));
     }
     vendors.push(v);
     substitutions[v.name] = used;
@@ -113,7 +139,7 @@ export async function loadConfig(dir: string, env: Env): Promise<LoadedConfig> {
     }
   }
   if (problems.length > 0 || !gateway) throw new ConfigError(problems);
-  return { gateway, vendors, substitutions };
+  return { gateway, vendors, substitutions, origins };
 }
 
 const problemKey = (p: ConfigProblem) => `${p.file}\0${p.line}\0${p.path}\0${p.message}`;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
+import { compileVendors } from '../../src/config/compile.js';
 import { merge, MAX_EXTENDS_DEPTH } from '../../src/config/extends.js';
 import { ConfigError, loadConfig, type ConfigProblem } from '../../src/config/load.js';
 import { ROOT } from '../helpers/harness.js';
@@ -45,7 +46,7 @@ auth: { type: bearer, token: '\${ACME_TOKEN:-demo-acme-token}' }
 mirror: { serve: always }
 request:
   query: { region: eu, version: '2' }
-  pagination: { style: offset, limitParam: limit, offsetParam: offset, maxPageSize: 100 }
+  pagination: { style: offset, limitParam: limit, offsetParam: offset, maxPageSize: 100, minPageSize: 5 }
 response:
   items: data
   total: meta.total
@@ -181,6 +182,16 @@ auth:
     const problems = await problemsOf(loadConfig(dir, {}));
     expect(problems).toEqual([
       { file: 'vendors/acme-us.yaml', line: 4, path: 'request.pagination', message: 'Unrecognized key: "offsetParam"' },
+    ]);
+  });
+
+  it("a dialect problem of the instance in a value it inherited names the instance and where the value was written", async () => {
+    const dir = await configDir({ 'acme.yaml': BASE, 'acme-us.yaml': 'extends: acme.yaml\nname: acme-us\nrequest: { pagination: { maxPageSize: 3 } }\n' });
+    const config = await loadConfig(dir, { ACME_BASE_URL: 'http://127.0.0.1:1', ACME_TOKEN: 't' });
+    expect(() => compileVendors(config)).toThrow(ConfigError);
+    const problems = await problemsOf(Promise.resolve().then(() => compileVendors(config)));
+    expect(problems).toEqual([
+      { file: 'vendors/acme-us.yaml', line: null, path: 'request.pagination.minPageSize', message: `5 is more than the page size 3 (written at vendors/acme.yaml:${lineIn(BASE, 'minPageSize')})` },
     ]);
   });
 
