@@ -115,7 +115,7 @@ function extendsOf(layer: Layer, file: string, vendorDir: string, seen: readonly
   if (!isMapping(tree) || !('extends' in tree)) return undefined;
   const ref = tree.extends;
   if (typeof ref !== 'string' || !/\.ya?ml$/.test(ref)) {
-    problem(reader, layer, 'must name a vendor file, e.g. extends: siteassist.yaml');
+    problem(reader, layer, 'must name another vendor file of this folder, as <name>.yaml');
     return null;
   }
   const target = resolve(dirname(file), ref);

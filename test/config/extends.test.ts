@@ -146,7 +146,7 @@ describe('extends: problems name the file and line', () => {
     expect(on('gone.yaml')).toEqual([`3: extends: no such vendor file: ${join('vendors', 'nowhere.yaml')}`]);
     expect(on('out.yaml')).toEqual(['1: extends: "../gateway.yaml" is not a file of the vendors folder: a base must sit beside the vendor files (extends: gateway.yaml)']);
     expect(on('sub.yaml')[0]).toMatch(/^1: extends: "bases\/acme.yaml" is not a file of the vendors folder/);
-    expect(on('typed.yaml')).toEqual(['1: extends: must name a vendor file, e.g. extends: siteassist.yaml']);
+    expect(on('typed.yaml')).toEqual(['1: extends: must name another vendor file of this folder, as <name>.yaml']);
     // deep0 → … → deep8 is nine files; deep1 → … → deep8 is eight, the most there may be.
     expect(on('deep0.yaml')).toEqual([expect.stringMatching(new RegExp(`^2: extends: the chain deep0.yaml → .* → deep8.yaml is deeper than ${MAX_EXTENDS_DEPTH} files$`))]);
     expect(on('deep1.yaml')).toEqual([]);
