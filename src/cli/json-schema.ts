@@ -67,38 +67,34 @@ export function configJsonSchemas(): { vendor: Json; gateway: Json } {
  * A file with `extends` (src/config/extends.ts) says only what differs from its base: the loader merges
  * before it validates, so such a file is checked against a partial vendor: no key is required, any key
  * may be null (which removes the inherited one), a discriminated union takes any of its branches' keys.
- * A list replaces the inherited one whole, so its items stay complete.
+ * A list replaces the inherited one whole, so its items stay complete. The root is either the whole
+ * vendor (which has no `extends`) or the partial one (which must): one alternative fits any file, and both
+ * keep every key's description at the same path, for hover and for docs/CONFIG.md.
  */
 function withInstances(schema: Json): Json {
   const { $schema, title, description, $defs, ...root } = schema;
   const defs = ($defs ?? {}) as Json;
-  const extendsKey = { type: 'string', pattern: '\\.ya?ml$', description: EXTENDS_DESCRIPTION };
-  const vendor = { ...root, properties: { extends: extendsKey, ...(root.properties as Json) } };
-  const partialDefs: Json = {};
+  // A shared definition with required keys (rateLimit) is written out partial where an instance uses it.
+  const partialDefs = new Map<string, Json>();
   for (const [name, def] of Object.entries(defs)) {
-    const p = partial(def as Json);
-    if (JSON.stringify(p) !== JSON.stringify(def)) partialDefs[`${name}InInstance`] = p;
+    if (JSON.stringify(def).includes('"required"')) partialDefs.set(`#/$defs/${name}`, partial(def as Json));
   }
-  const refs = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(refs);
+  const inline = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(inline);
     if (!isObject(node)) return node;
-    const out: Json = {};
-    for (const [k, v] of Object.entries(node)) {
-      const def = k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '') : undefined;
-      out[k] = def !== undefined && `${def}InInstance` in partialDefs ? `#/$defs/${def}InInstance` : refs(v);
-    }
-    return out;
+    const ref = typeof node.$ref === 'string' ? partialDefs.get(node.$ref) : undefined;
+    if (ref) return { ...ref, ...Object.fromEntries(Object.entries(node).filter(([k]) => k !== '$ref')) };
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, inline(v)]));
   };
-  const instance = refs(partial({ ...vendor, description: 'A vendor file that extends another: only what differs from its base.' }));
-  return {
-    $schema,
-    title,
-    description,
-    if: { type: 'object', properties: { extends: { type: 'string' } }, required: ['extends'] },
-    then: { $ref: '#/$defs/instance' },
-    else: { $ref: '#/$defs/vendor' },
-    $defs: { vendor, instance, ...defs, ...(refs(partialDefs) as Json) },
-  };
+  const extendsKey = { type: 'string', pattern: '\\.ya?ml$', description: EXTENDS_DESCRIPTION };
+  const body = partial(root);
+  const instance = inline({
+    ...body,
+    description: 'A vendor file that extends another: only what differs from its base.',
+    properties: { extends: extendsKey, ...(body.properties as Json) },
+    required: ['extends'],
+  });
+  return { $schema, title, description, anyOf: [root, instance], $defs: defs };
 }
 
 function partial(node: Json): Json {
