@@ -39,8 +39,6 @@ export interface Source {
   tree: unknown;
   /** The file and line of the deepest node along `path` that the merged tree holds (a missing key: its parent). */
   origin(path: readonly (string | number)[]): { file: string; line: number | null };
-  /** The files merged, the vendor's own first. */
-  files: string[];
 }
 
 /** Reads and parses a file once per load; YAML syntax problems are recorded once, however many files extend it. */
@@ -53,14 +51,14 @@ export class LayerReader {
   ) {}
 
   /** undefined: the file doesn't parse (its problems are recorded); null: there is no such file. */
-  read(file: string, text?: string): Promise<Layer | undefined | null> {
+  read(file: string): Promise<Layer | undefined | null> {
     let layer = this.layers.get(file);
-    if (!layer) this.layers.set(file, (layer = this.parse(file, text)));
+    if (!layer) this.layers.set(file, (layer = this.parse(file)));
     return layer;
   }
 
-  private async parse(file: string, known: string | undefined): Promise<Layer | undefined | null> {
-    const text = known ?? (await readFile(file, 'utf8').catch(() => null));
+  private async parse(file: string): Promise<Layer | undefined | null> {
+    const text = await readFile(file, 'utf8').catch(() => null);
     if (text === null) return null;
     const name = relative(this.root, file) || file;
     const lines = new LineCounter();
@@ -178,7 +176,6 @@ function holds(tree: unknown, path: readonly (string | number)[]): boolean {
 function sourceOf(chain: readonly Layer[], tree: unknown): Source {
   return {
     tree,
-    files: chain.map((l) => l.file),
     origin(path) {
       for (let n = path.length; n >= 0; n--) {
         const prefix = path.slice(0, n);

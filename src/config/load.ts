@@ -110,12 +110,11 @@ export async function loadConfig(dir: string, env: Env): Promise<LoadedConfig> {
     }
     fileOf.set(v.name, rel);
     origins[v.name] = { file: rel, at: (path) => source.origin(path) };
-    const mine = { origins };
-    for (const p of demoCredentialProblems(v, used)) problems.push(vendorProblem(mine, v.name, p.path, p.message));
+    for (const p of demoCredentialProblems(v, used)) problems.push(vendorProblem({ origins }, v.name, p.path, p.message));
     for (const c of paramCollisions(v)) {
       const fixed = source.origin(c.fixed);
       const message = `"${c.name}" is also the fixed parameter ${c.fixed.join('.')} (${fixed.file}${fixed.line === null ? '' : `:${fixed.line}`}): every request would send ${c.name}= twice, and which one the vendor honours is its own choice: keep one of them`;
-      problems.push(vendorProblem(mine, v.name, c.path, message));
+      problems.push(vendorProblem({ origins }, v.name, c.path, message));
     }
     vendors.push(v);
     substitutions[v.name] = used;
