@@ -16,6 +16,9 @@ it names one, and either no enabled vendor has a base URL (SIMULATORS=auto) or S
 SIMULATORS=off or NODE_ENV=production. A vendor with a base URL must have its credentials set: a default
 meant for the simulator (\${X_TOKEN:-demo-…}, or an empty X_TOKEN) is a problem naming the variable.
 
+A vendor file may extend another (extends: <name>.yaml: a second account of the same vendor); a problem in
+a value it inherits names the file and line the value was written at.
+
 Options:
   -h, --help  this help
 

@@ -10,6 +10,7 @@
  * coerce them).
  */
 import { z } from 'zod';
+import { EXTENDS_DESCRIPTION } from '../config/extends.js';
 import { ENV_REFERENCE_SOURCE } from '../config/interpolate.js';
 import { breakerSchema, cacheSchema, gatewaySchema, lazyReadSchema, rateLimitSchema, retrySchema } from '../config/gateway-schema.js';
 import { pathSchema, pathsSchema, valueSpecSchema, vendorSchema } from '../config/vendor-schema.js';
@@ -72,10 +73,58 @@ export function configJsonSchemas(): { vendor: Json; gateway: Json } {
     return { $schema, title, description, ...root, $defs: { ...($defs as Json | undefined), ...SHARED_DEFS } };
   };
   return {
-    vendor: generate(vendorSchema, 'Switchboard vendor', 'One vendor: config/vendors/<name>.yaml (generated from src/config/vendor-schema.ts by `switchboard schema`).'),
+    vendor: withInstances(generate(vendorSchema, 'Switchboard vendor', 'One vendor: config/vendors/<name>.yaml (generated from src/config/vendor-schema.ts by `switchboard schema`).')),
     gateway: generate(gatewaySchema, 'Switchboard gateway', 'config/gateway.yaml (generated from src/config/gateway-schema.ts by `switchboard schema`).'),
   };
 }
+
+/**
+ * A file with `extends` (src/config/extends.ts) says only what differs from its base: the loader merges
+ * before it validates, so such a file is checked against a partial vendor: no key is required, any key
+ * may be null (which removes the inherited one), a discriminated union takes any of its branches' keys.
+ * A list replaces the inherited one whole, so its items stay complete. The root is either the whole
+ * vendor (which has no `extends`) or the partial one (which must): one alternative fits any file, and both
+ * keep every key's description at the same path, for hover and for docs/CONFIG.md.
+ */
+function withInstances(schema: Json): Json {
+  const { $schema, title, description, $defs, ...root } = schema;
+  const defs = ($defs ?? {}) as Json;
+  // A shared definition with required keys (rateLimit) is written out partial where an instance uses it.
+  const partialDefs = new Map<string, Json>();
+  for (const [name, def] of Object.entries(defs)) {
+    if (JSON.stringify(def).includes('"required"')) partialDefs.set(`#/$defs/${name}`, partial(def as Json));
+  }
+  const inline = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(inline);
+    if (!isObject(node)) return node;
+    const ref = typeof node.$ref === 'string' ? partialDefs.get(node.$ref) : undefined;
+    if (ref) return { ...ref, ...Object.fromEntries(Object.entries(node).filter(([k]) => k !== '$ref')) };
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, inline(v)]));
+  };
+  const extendsKey = { type: 'string', pattern: '\\.ya?ml$', description: EXTENDS_DESCRIPTION };
+  const body = partial(root);
+  const instance = inline({
+    ...body,
+    description: 'A vendor file that extends another: only what differs from its base.',
+    properties: { extends: extendsKey, ...(body.properties as Json) },
+    required: ['extends'],
+  });
+  return { $schema, title, description, anyOf: [root, instance], $defs: defs };
+}
+
+function partial(node: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'required') continue;
+    if (k === 'properties' && isObject(v)) out[k] = Object.fromEntries(Object.entries(v).map(([name, sub]) => [name, nullable(partial(sub as Json))]));
+    else if (k === 'additionalProperties' && isObject(v)) out[k] = nullable(partial(v));
+    else if ((k === 'anyOf' || k === 'oneOf' || k === 'allOf') && Array.isArray(v)) out[k === 'oneOf' ? 'anyOf' : k] = v.map((sub) => partial(sub as Json));
+    else out[k] = v; // items included: a list replaces the inherited one whole
+  }
+  return out;
+}
+
+const nullable = (s: Json): Json => ({ ...(s.description !== undefined ? { description: s.description } : {}), anyOf: [s, { type: 'null' }] });
 
 /** The file contents `switchboard schema` writes, by file name. */
 export function schemaFiles(): Record<string, string> {

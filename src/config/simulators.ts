@@ -8,7 +8,9 @@
  * vendors on purpose (a staging setup; logged as a warning); `off`, and NODE_ENV=production, never start one.
  * Used by the gateway and by `switchboard config check`, so both say the same.
  */
-import type { ConfigProblem, LoadedConfig } from './load.js';
+import { vendorProblem, type ConfigProblem, type LoadedConfig } from './load.js';
+
+const NO_LINE = { ownLine: false };
 import type { VendorConfig } from './vendor-schema.js';
 
 export type SimulatorMode = 'auto' | 'on' | 'off';
@@ -40,15 +42,14 @@ export function chooseSimulated(config: LoadedConfig, mode: SimulatorMode, known
   const problems: ConfigProblem[] = [];
   for (const v of enabled) {
     if (v.baseUrl !== '') continue;
-    const file = `vendors/${v.name}.yaml`;
     const vars = (config.substitutions[v.name] ?? []).filter((s) => s.path.length === 1 && s.path[0] === 'baseUrl').map((s) => s.variable);
     const set = vars.length > 0 ? `set ${vars.join(', ')}` : 'set it';
     if (!allowed) {
-      problems.push({ file, line: null, path: 'baseUrl', message: `is empty: ${set}, or set enabled: false; ${why}` });
+      problems.push(vendorProblem(config, v.name, 'baseUrl', `is empty: ${set}, or set enabled: false; ${why}`, NO_LINE));
     } else if (v.simulator === undefined) {
-      problems.push({ file, line: null, path: 'baseUrl', message: `is empty and names no embedded simulator: ${set}` });
+      problems.push(vendorProblem(config, v.name, 'baseUrl', `is empty and names no embedded simulator: ${set}`, NO_LINE));
     } else if (!known.includes(v.simulator)) {
-      problems.push({ file, line: null, path: 'simulator', message: `no embedded simulator is called "${v.simulator}" (known: ${known.join(', ')}); set the vendor's base URL` });
+      problems.push(vendorProblem(config, v.name, 'simulator', `no embedded simulator is called "${v.simulator}" (known: ${known.join(', ')}); set the vendor's base URL`, NO_LINE));
     } else simulated.push(v);
   }
   return { simulated, real, problems };
