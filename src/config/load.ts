@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { gatewaySchema, type GatewayConfig } from './gateway-schema.js';
 import { demoCredentialProblems } from './credentials.js';
-import { paramCollisions } from './param-collisions.js';
+import { collisionMessage, paramCollisions } from './param-collisions.js';
 import { interpolate, InterpolationError, type Env, type Substitution } from './interpolate.js';
 import { vendorSchema, type VendorConfig } from './vendor-schema.js';
 import { checkAuthConfig } from '../inbound/auth.js';
@@ -68,7 +68,7 @@ export async function loadConfig(dir: string, env: Env): Promise<LoadedConfig> {
         file: rel,
         line: at(c.path),
         path: c.path.join('.'),
-        message: `"${c.name}" is also the fixed parameter ${c.fixed.join('.')} (${rel}${fixedAt === null ? '' : `:${fixedAt}`}): every request would send ${c.name}= twice, and which one the vendor honours is its own choice: keep one of them`,
+        message: collisionMessage(c, `${rel}${fixedAt === null ? '' : `:${fixedAt}`}`),
       });
     }
     vendors.push(v);

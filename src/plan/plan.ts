@@ -2,9 +2,21 @@
  * The planner: pure. For each vendor of a query it decides what to push down, what to check locally and
  * whether the vendor can take part at all, from the compiled config alone. No I/O.
  */
-import type { CompiledVendor } from '../dialect/vendor.js';
+import { absentParams, type CompiledVendor } from '../dialect/vendor.js';
 import type { InvalidParam } from '../errors/gateway-error.js';
-import { FILTER_NAMES, type FilterName, type QueryShape } from '../model/query.js';
+import { FILTER_NAMES, TIME_FILTERS, type FilterName, type QueryShape } from '../model/query.js';
+
+/**
+ * One parameter a filter puts on the vendor's calls: carrying the caller's value (`filter_resolved` for
+ * status=closed), or the filter's `whenAbsent` (`status=all`) because its own parameters are not sent.
+ */
+export interface FilterCarrier {
+  param: string;
+  filter: FilterName;
+  /** value: it carries the caller's `value`; absent: it is the filter's whenAbsent, sent as `value`. */
+  by: 'value' | 'absent';
+  value: string;
+}
 
 export interface VendorPlan {
   vendor: string;
@@ -16,6 +28,8 @@ export interface VendorPlan {
   /** Every query parameter but paging: fixed ones, pushed filters, order. */
   params: [string, string][];
   pushed: FilterName[];
+  /** Which parameter carries which filter (live plans; absent in mirror plans, which send nothing). */
+  carriers?: FilterCarrier[];
   /** Filters checked here: those not pushed, and pushed ones re-checked. */
   local: FilterName[];
   orderPushed: boolean;
@@ -79,6 +93,7 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
   const params: [string, string][] = [...v.fixedParams({ messages: q.include.includes('messages') })];
   const pushed: FilterName[] = [];
   const local: FilterName[] = [];
+  const carriers: FilterCarrier[] = [];
   let exact = true;
   let action: VendorPlan['action'] = 'fetch';
   let reason: string | undefined;
@@ -99,8 +114,10 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
       if (action === 'fetch') [action, reason] = ['empty', `${name}=${value} can never match on this vendor`];
       continue;
     }
-    if (r && 'param' in r) {
-      params.push(r.param);
+    if (r && 'params' in r) {
+      params.push(...r.params);
+      const shown = (TIME_FILTERS as readonly string[]).includes(name) ? new Date(value as number).toISOString() : String(value);
+      for (const [param] of r.params) carriers.push({ param, filter: name, by: 'value', value: shown });
       pushed.push(name);
       if (!support.spec!.exact) exact = false;
       if (support.spec!.recheck && support.local) local.push(name);
@@ -121,6 +138,14 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
     break;
   }
 
+  // Every filter whose own parameters are not sent (not asked for, ignored, or a value only checked here)
+  // sends its whenAbsent ones: the vendor must answer every value of it, for the local check to be exact.
+  for (const name of FILTER_NAMES) {
+    if (pushed.includes(name)) continue;
+    for (const [param, value] of v.filters[name].absent) carriers.push({ param, filter: name, by: 'absent', value });
+  }
+  params.push(...absentParams(v.filters, pushed));
+
   const orderPushed = v.order?.[q.orderBy] !== undefined && v.paging.style !== 'none';
   if (orderPushed) params.push(...v.orderParams(q.orderBy, q.orderDir));
   const plan: VendorPlan = {
@@ -128,6 +153,7 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
     action,
     params,
     pushed,
+    carriers,
     local,
     orderPushed,
     mode: orderPushed ? 'ordered' : 'whole',
