@@ -1,8 +1,10 @@
 /** The test-only dialect vendors: each a YAML config beside its simulator, for suites that run every vendor. */
 import { fileURLToPath } from 'node:url';
 import type { SimulatorModule } from '../../sim/kit.js';
+import { crisplySimulator } from './crisply.js';
 import { cursorlySimulator } from './cursorly.js';
 import { pageboxSimulator } from './pagebox.js';
+import { wootSimulator } from './woot.js';
 
 export interface DialectVendor {
   module: SimulatorModule;
@@ -13,6 +15,8 @@ export interface DialectVendor {
 export const dialectVendors = {
   pagebox: { module: pageboxSimulator, configFile: fileURLToPath(new URL('./pagebox.yaml', import.meta.url)) },
   cursorly: { module: cursorlySimulator, configFile: fileURLToPath(new URL('./cursorly.yaml', import.meta.url)) },
+  crisply: { module: crisplySimulator, configFile: fileURLToPath(new URL('./crisply.yaml', import.meta.url)) },
+  woot: { module: wootSimulator, configFile: fileURLToPath(new URL('./woot.yaml', import.meta.url)) },
 } satisfies Record<string, DialectVendor>;
 
-export { cursorlySimulator, pageboxSimulator };
+export { crisplySimulator, cursorlySimulator, pageboxSimulator, wootSimulator };
