@@ -41,6 +41,13 @@ const NO_MESSAGES: Record<string, (c: CanonicalConversation) => [] | null> = {
   woot: () => null,
 };
 
+/**
+ * Full reads it takes a mirror to drop a conversation the vendor no longer has: 1 where a read can prove it
+ * saw everything (a total that held still, one body, keyset cursors in creation order), else 2 (a row must
+ * be missed twice, so items shifting between pages are never taken for deletions). Crisply gives no total.
+ */
+const READS_TO_DELETE: Record<string, number> = { crisply: 2 };
+
 describe.each(CASES)('vendor contract ($mode): $name', ({ mode, vendor }: { mode: (typeof MODES)[number]; vendor: VendorUnderTest }) => {
   let h: Harness;
   let data: CanonicalConversation[];
@@ -244,6 +251,7 @@ describe.each(CASES)('vendor contract ($mode): $name', ({ mode, vendor }: { mode
       }
       // Exactly the snapshot the walk began on: no duplicate, no gap.
       expect(ids).toEqual(before);
+      for (let n = 1; n < (READS_TO_DELETE[vendor.name] ?? 1); n++) await h.gateway.mirrors!.syncNow(vendor.name, 'full');
       const fresh = await h.get('/conversations?orderBy=createdAt&orderDir=desc&limit=100');
       const now = referenceList([{ ...refVendor(), data: changed }], { orderBy: 'createdAt', orderDir: 'desc' });
       expect(fresh.body.data).toEqual(now);
