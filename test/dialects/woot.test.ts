@@ -36,7 +36,7 @@ describe('woot simulator', () => {
   const open = demo.filter((c) => c.status === 'open');
 
   it('refuses a missing or wrong token with 401', async () => {
-    for (const headers of [{}, { api_access_token: 'nope' }]) {
+    for (const headers of [{}, { api_access_token: 'nope' }] as Record<string, string>[]) {
       const r = await get(sim.url, PATH, {}, headers);
       expect(r.status).toBe(401);
       expect(r.json()).toEqual({ error: 'You need to sign in or sign up before continuing.' });
