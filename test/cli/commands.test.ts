@@ -2,6 +2,7 @@
  * The CLI's commands in this process (runCli, what bin/switchboard.js runs), for the cases that don't need
  * a process of their own: the spawned suite (cli.test.ts) covers the launcher and the main paths.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
@@ -92,7 +93,7 @@ describe('explain', () => {
     expect(query).toMatchObject({ limit: 20, offset: 5 });
     const by = Object.fromEntries(vendors.map((v) => [v.vendor, v]));
     expect(by.uncodie).toEqual({
-      vendor: 'uncodie', action: 'skip', reason: "status can't be evaluated for this vendor", pushedFilters: [], localFilters: [], order: 'local', read: 'whole', totalFromVendor: false, params: ['site_id'],
+      vendor: 'uncodie', action: 'skip', reason: "status can't be evaluated for this vendor", pushedFilters: [], localFilters: [], order: 'local', read: 'whole', totalFromVendor: false, params: ['site_id'], filterParams: [],
     });
     expect(by.siteassist).toMatchObject({
       action: 'fetch', pushedFilters: ['status'], localFilters: ['status'], order: 'pushed', read: 'lazy', totalFromVendor: true,
@@ -100,6 +101,22 @@ describe('explain', () => {
       firstRequest: { method: 'GET', url: '/v2/conversations', query: 'status=open&orderBy=createdAt&orderDir=desc&limit=27&offset=0', size: 27 },
     });
     expect(by.superagentes).toMatchObject({ action: 'fetch', pushedFilters: [], localFilters: ['status'], order: 'local', read: 'whole', firstRequest: { query: '', size: null } });
+  });
+
+  it('shows which parameter carries which filter: its own for a value, its whenAbsent when not filtered by', async () => {
+    const dialect = (name: string) => () => readFileSync(join(ROOT, 'test/dialects', `${name}.yaml`), 'utf8');
+    const dir = await configCopy({ 'vendors/woot.yaml': dialect('woot'), 'vendors/crisply.yaml': dialect('crisply') });
+    const env = { CONFIG_DIR: dir, WOOT_BASE_URL: 'https://woot.test', WOOT_TOKEN: 'w', CRISPLY_BASE_URL: 'https://crisply.test', CRISPLY_IDENTIFIER: 'i', CRISPLY_KEY: 'k', SIMULATORS: 'on' };
+    const closed = await run(['explain', 'vendor=crisply&status=closed'], env);
+    expect(closed.code, closed.stderr).toBe(0);
+    expect(closed.stdout).toContain('  params   filter_resolved ← status=closed\n');
+    expect(closed.stdout).toMatch(/first {4}GET https:\/\/crisply\.test\/v1\/website\/test-website\/conversations\/1\?filter_resolved=1&per_page=50\n?/);
+    const woot = await run(['explain', '--json', 'vendor=woot'], env);
+    expect(woot.code, woot.stderr).toBe(0);
+    const [plan] = JSON.parse(woot.stdout).vendors;
+    expect(plan).toMatchObject({ pushedFilters: [], filterParams: ['status ← status (absent: all)'], firstRequest: { query: 'status=all&page=1' } });
+    const wootClosed = JSON.parse((await run(['explain', '--json', 'vendor=woot&status=closed'], env)).stdout).vendors[0];
+    expect(wootClosed).toMatchObject({ pushedFilters: ['status'], filterParams: ['status ← status=closed'], firstRequest: { query: 'status=resolved&page=1' } });
   });
 
   it("hides fixed parameters' values (they may be secrets) and shows the vendor's origin when it has one", async () => {
