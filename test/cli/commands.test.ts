@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startSimulator } from '../../sim/kit.js';
 import { runCli } from '../../src/cli/run.js';
+import { wootSimulator } from '../dialects/woot.js';
 import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { ROOT } from '../helpers/harness.js';
 import { configCopy, removeConfigCopies } from './config-copy.js';
@@ -187,6 +189,21 @@ describe('probe', () => {
     expect(handledBy.invalid).toBeGreaterThan(0);
     expect(handledBy.present + handledBy.invalid).toBe(page.mapped);
     for (const f of page.fields) expect(f.present + f.missing + f.invalid, f.field).toBe(page.mapped);
+  });
+
+  it("sends a filter's whenAbsent: the first page of a vendor that answers open ones unless status=all is sent", async () => {
+    const data = wootSimulator.demoData(3, 40);
+    const sim = await startSimulator(wootSimulator.behaviour({ header: { name: 'api_access_token', value: 'w' }, query: {} }), { data });
+    try {
+      const dir = await configCopy({ 'vendors/woot.yaml': () => readFileSync(join(ROOT, 'test/dialects/woot.yaml'), 'utf8') });
+      const r = await run(['probe', 'woot', '--json', '--config', dir], { WOOT_BASE_URL: sim.url, WOOT_TOKEN: 'w', SIMULATORS: 'on' });
+      expect(r.stderr).toBe('');
+      const report = JSON.parse(r.stdout);
+      expect(report).toMatchObject({ status: 200, request: { query: 'status=all&page=1' }, page: { items: 25, total: data.length, morePages: true } });
+      expect(sim.calls.map((c) => c.query.get('status'))).toEqual(['all']);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('probe counts a value mapped to null as missing, not present', async () => {
