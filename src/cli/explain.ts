@@ -20,7 +20,8 @@ Plans a GET /conversations query against the config and prints, per vendor, what
 fetch, skip or nothing to fetch (and why), which filters are pushed to the vendor and which are checked
 here, which parameter carries which filter (\`filter_resolved ← status=closed\`, or a filter's whenAbsent:
 \`status ← status (absent: all)\`), whether the vendor orders for us (read lazily) or is read whole, and
-the first request it would get. Nothing is called. Values of the vendors' fixed parameters are shown as … (they may be secrets).
+the first request it would get. Nothing is called. Values of the vendors' fixed parameters are shown as …
+(they may be secrets).
 
   e.g. switchboard explain "status=open&orderBy=createdAt&limit=20"
 

@@ -2,7 +2,7 @@
  * The planner: pure. For each vendor of a query it decides what to push down, what to check locally and
  * whether the vendor can take part at all, from the compiled config alone. No I/O.
  */
-import { absentParams, type CompiledVendor } from '../dialect/vendor.js';
+import type { CompiledVendor } from '../dialect/vendor.js';
 import type { InvalidParam } from '../errors/gateway-error.js';
 import { FILTER_NAMES, TIME_FILTERS, type FilterName, type QueryShape } from '../model/query.js';
 
@@ -142,9 +142,11 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
   // sends its whenAbsent ones: the vendor must answer every value of it, for the local check to be exact.
   for (const name of FILTER_NAMES) {
     if (pushed.includes(name)) continue;
-    for (const [param, value] of v.filters[name].absent) carriers.push({ param, filter: name, by: 'absent', value });
+    for (const [param, value] of v.filters[name].absent) {
+      params.push([param, value]);
+      carriers.push({ param, filter: name, by: 'absent', value });
+    }
   }
-  params.push(...absentParams(v.filters, pushed));
 
   const orderPushed = v.order?.[q.orderBy] !== undefined && v.paging.style !== 'none';
   if (orderPushed) params.push(...v.orderParams(q.orderBy, q.orderDir));
