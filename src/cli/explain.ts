@@ -18,8 +18,10 @@ export const EXPLAIN_HELP = `Usage: switchboard explain [options] "<query string
 
 Plans a GET /conversations query against the config and prints, per vendor, what the gateway would do:
 fetch, skip or nothing to fetch (and why), which filters are pushed to the vendor and which are checked
-here, whether the vendor orders for us (read lazily) or is read whole, and the first request it would get.
-Nothing is called. Values of the vendors' fixed parameters are shown as … (they may be secrets).
+here, which parameter carries which filter (\`filter_resolved ← status=closed\`, or a filter's whenAbsent:
+\`status ← status (absent: all)\`), whether the vendor orders for us (read lazily) or is read whole, and
+the first request it would get. Nothing is called. Values of the vendors' fixed parameters are shown as …
+(they may be secrets).
 
   e.g. switchboard explain "status=open&orderBy=createdAt&limit=20"
 
@@ -140,6 +142,7 @@ export function formatExplained(q: Query, vendors: readonly ExplainedVendor[]): 
     if (e.mirrored) lines.push(`  mirror   ${e.mirrored}`);
     const local = e.localFilters.map((n) => (e.pushedFilters.includes(n) ? `${n} (again)` : n));
     lines.push(`  filters  pushed: ${list(e.pushedFilters)}; checked here: ${list(local)}`);
+    if (e.filterParams.length > 0) lines.push(`  params   ${e.filterParams.join('; ')}`);
     lines.push(`  order    ${orderLine(e, q)}`);
     const total = e.read === 'whole' ? 'counted here' : e.totalFromVendor ? "the vendor's" : 'counted here once read to the end, else unknown';
     lines.push(`  read     ${e.read === 'lazy' ? 'lazy (only as deep as the page needs)' : 'whole (every match, up to maxItems)'}; total: ${total}`);

@@ -62,6 +62,9 @@ function registry() {
   r.add(cacheSchema, { id: 'cache', description: 'Vendor response cache; ttlMs 0 turns it off.' });
   r.add(breakerSchema, { id: 'breaker', description: 'A per-vendor circuit breaker.' });
   r.add(lazyReadSchema, { id: 'lazyRead', description: 'How far one request may read a lazily read vendor past what its page needs (items, calls); past it the vendor fails with UPSTREAM_TOO_LARGE.' });
+  // A key's `.describe('…')` (zod's global registry) is its hover text wherever this registry names nothing.
+  const own = r.get.bind(r);
+  r.get = ((schema: z.core.$ZodType) => own(schema) ?? (z.globalRegistry.get(schema) as { id: string; description?: string } | undefined)) as typeof r.get;
   return r;
 }
 

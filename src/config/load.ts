@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { gatewaySchema, type GatewayConfig } from './gateway-schema.js';
 import { demoCredentialProblems } from './credentials.js';
 import { LayerReader, resolveVendor, singleSource, type Source } from './extends.js';
-import { paramCollisions } from './param-collisions.js';
+import { collisionMessage, paramCollisions } from './param-collisions.js';
 import { interpolate, InterpolationError, type Env, type Substitution } from './interpolate.js';
 import { vendorSchema, type VendorConfig } from './vendor-schema.js';
 import { checkAuthConfig } from '../inbound/auth.js';
@@ -113,8 +113,7 @@ export async function loadConfig(dir: string, env: Env): Promise<LoadedConfig> {
     for (const p of demoCredentialProblems(v, used)) problems.push(vendorProblem({ origins }, v.name, p.path, p.message));
     for (const c of paramCollisions(v)) {
       const fixed = source.origin(c.fixed);
-      const message = `"${c.name}" is also the fixed parameter ${c.fixed.join('.')} (${fixed.file}${fixed.line === null ? '' : `:${fixed.line}`}): every request would send ${c.name}= twice, and which one the vendor honours is its own choice: keep one of them`;
-      problems.push(vendorProblem({ origins }, v.name, c.path, message));
+      problems.push(vendorProblem({ origins }, v.name, c.path, collisionMessage(c, `${fixed.file}${fixed.line === null ? '' : `:${fixed.line}`}`)));
     }
     vendors.push(v);
     substitutions[v.name] = used;

@@ -13,12 +13,24 @@ export interface ParamCollision {
   /** The fixed parameter it collides with. */
   fixed: (string | number)[];
   name: string;
+  /** The filter that sets it, when one does (the fix may then be its `whenAbsent`). */
+  filter?: string;
 }
 
 /** Every parameter name the request builder sets besides the fixed ones, with where the config says so. */
-function setParams(request: VendorConfig['request']): { path: (string | number)[]; name: string }[] {
-  const out: { path: (string | number)[]; name: string }[] = [];
-  for (const [filter, spec] of Object.entries(request.filters)) if (spec) out.push({ path: ['request', 'filters', filter, 'param'], name: spec.param });
+function setParams(request: VendorConfig['request']): { path: (string | number)[]; name: string; filter?: string }[] {
+  const out: { path: (string | number)[]; name: string; filter?: string }[] = [];
+  for (const [filter, spec] of Object.entries(request.filters)) {
+    if (!spec) continue;
+    const at = ['request', 'filters', filter];
+    if (spec.param !== undefined) out.push({ path: [...at, 'param'], name: spec.param, filter });
+    // A value's own parameters and the whenAbsent ones are sent as well (a value's may repeat the filter's
+    // own `param`: only one value is sent at a time).
+    for (const [value, mapped] of Object.entries(spec.values ?? {})) {
+      if (typeof mapped === 'object' && mapped !== null) for (const name of Object.keys(mapped)) out.push({ path: [...at, 'values', value, name], name, filter });
+    }
+    if (typeof spec.whenAbsent === 'object') for (const name of Object.keys(spec.whenAbsent)) out.push({ path: [...at, 'whenAbsent', name], name, filter });
+  }
   const order = request.order;
   if (order?.param !== undefined) out.push({ path: ['request', 'order', 'param'], name: order.param });
   if (order?.dirParam !== undefined) out.push({ path: ['request', 'order', 'dirParam'], name: order.dirParam });
@@ -39,4 +51,11 @@ export function paramCollisions(v: VendorConfig): ParamCollision[] {
   return setParams(v.request)
     .filter((p) => fixed.has(p.name))
     .map((p) => ({ ...p, fixed: ['request', 'query', p.name] }));
+}
+
+/** The load error for one collision, naming both places (and, for a filter's parameter, the usual fix). */
+export function collisionMessage(c: ParamCollision, fixedAt: string): string {
+  const both = `"${c.name}" is also the fixed parameter ${c.fixed.join('.')} (${fixedAt}): every request would send ${c.name}= twice, and which one the vendor honours is its own choice: keep one of them`;
+  if (c.filter === undefined) return both;
+  return `${both}. If the fixed value is what the vendor needs when the caller doesn't filter by ${c.filter} (say status=all), drop it from request.query and write it as request.filters.${c.filter}.whenAbsent: it is then sent only when the filter's own parameters are not`;
 }

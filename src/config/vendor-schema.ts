@@ -79,29 +79,53 @@ export type FieldsConfig = z.infer<typeof fieldsSchema>;
 
 export const PARAM_FORMATS = ['string', 'uuid', 'iso', 'isoSeconds', 'date', 'unix', 'unixMs'] as const;
 
-const filterSpec = z.strictObject({
-  /** The vendor's query parameter. */
-  param: z.string().min(1),
-  /**
-   * Unified value → vendor value. A value not listed means the vendor can hold no match; a value mapped
-   * to null can't be sent (e.g. it spans several vendor values) and is checked locally instead.
-   */
-  values: z.record(z.string(), z.union([z.string(), z.null()])).optional(),
-  /** How the value is written: times as ISO (with or without ms), a date, Unix seconds or ms; `uuid` validates. */
-  format: z.enum(PARAM_FORMATS).default('string'),
-  /**
-   * Whether the vendor applies exactly our semantics. When false the filter is still pushed (to fetch less)
-   * but the vendor's total no longer counts matches, so it is not used as ours.
-   */
-  exact: bool.default(true),
-  /**
-   * Whether to check the vendor's answer again locally. Off only where the vendor searches data we can't
-   * see (e.g. message text we don't fetch): re-checking would drop true matches.
-   */
-  recheck: bool.default(true),
-  /** The vendor ignores this parameter when any of these filters is also sent: apply it locally then. */
-  ignoredWith: z.array(z.enum(FILTER_NAMES as [string, ...string[]])).optional(),
-});
+/** Parameters a filter sends (a value's own, or those for when the caller doesn't filter): name → value. */
+const paramMap = z
+  .record(z.string().min(1), z.string())
+  .refine((m) => Object.keys(m).length > 0, { message: 'must name at least one parameter' })
+  .describe('Parameters sent as they are: name → value, e.g. { filter_resolved: "1" }.');
+
+const filterSpec = z
+  .strictObject({
+    param: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The vendor's query parameter for this filter. Needed unless every value in `values` is a map of its own parameters (or null) and `whenAbsent` is no string."),
+    values: z
+      .record(z.string(), z.union([z.string(), z.null(), paramMap]))
+      .optional()
+      .describe(
+        'Unified value → what to send. A string is sent as `<param>=<string>`; a map sends its own parameters instead (e.g. closed: { filter_resolved: "1" }); null means the value can\'t be sent (it spans several vendor values): the vendor is read without it and the value is checked here. A value not listed means the vendor can hold no match (no call).',
+      ),
+    whenAbsent: z
+      .union([z.string(), paramMap])
+      .optional()
+      .describe(
+        "What to send when the caller doesn't filter by this (or the filter is checked here instead): a string is sent as `<param>=<string>`, a map as its parameters. For a vendor that answers a subset unless told otherwise, e.g. `whenAbsent: all` where it answers only open conversations unless status=all is sent.",
+      ),
+    format: z
+      .enum(PARAM_FORMATS)
+      .default('string')
+      .describe('How the value is written: times as ISO (with or without ms), a date, Unix seconds or ms; `uuid` validates the caller\'s value (a malformed one is a 400).'),
+    exact: bool
+      .default(true)
+      .describe('Whether the vendor applies exactly our semantics. When false the filter is still pushed (to fetch less) but the vendor\'s total no longer counts matches, so it is not used as ours.'),
+    recheck: bool
+      .default(true)
+      .describe("Whether to check the vendor's answer again here. Off only where the vendor searches data we can't see (e.g. message text we don't fetch): re-checking would drop true matches."),
+    ignoredWith: z
+      .array(z.enum(FILTER_NAMES as [string, ...string[]]))
+      .optional()
+      .describe('The vendor ignores this filter when any of these filters is also sent: it is then checked here (and its `whenAbsent` parameters are sent).'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.param !== undefined) return;
+    const stringValue = Object.entries(s.values ?? {}).find(([, v]) => typeof v === 'string');
+    if (stringValue) ctx.addIssue({ code: 'custom', path: ['param'], message: `is needed: values.${stringValue[0]} is a string, sent as <param>=${stringValue[1]}` });
+    else if (s.values === undefined) ctx.addIssue({ code: 'custom', path: ['param'], message: 'is needed: without a values map the caller\'s value is sent as <param>=<value>' });
+    if (typeof s.whenAbsent === 'string') ctx.addIssue({ code: 'custom', path: ['param'], message: `is needed: whenAbsent is a string, sent as <param>=${s.whenAbsent}` });
+  });
 export type FilterSpec = z.infer<typeof filterSpec>;
 
 const fixedParam = z.union([
@@ -205,7 +229,10 @@ export const vendorSchema = z.strictObject({
   auth: authSchema.default({ type: 'none' }).describe('How calls authenticate: none (default), bearer {token}, header {name, value} or basic {username, password}.'),
   request: z.strictObject({
     query: z.record(z.string(), fixedParam).default({}).describe('Fixed query parameters sent on every call: name → value, or {value, format}. One a filter, the order, paging or an include also sets is a load error.'),
-    filters: z.partialRecord(z.enum(FILTER_NAMES as [string, ...string[]]), filterSpec).default({}),
+    filters: z
+      .partialRecord(z.enum(FILTER_NAMES as [string, ...string[]]), filterSpec)
+      .default({})
+      .describe('Unified filter → how the vendor takes it. A filter not listed is checked here on each item, or skips the vendor when no field maps it.'),
     include: z
       .strictObject({
         messages: z

@@ -70,6 +70,8 @@ export interface ExplainedPlan {
   totalFromVendor: boolean;
   /** Parameter names sent on every call (values of fixed parameters are not shown: they may be secret). */
   params: string[];
+  /** Which parameter carries which filter: `filter_resolved ← status=closed`, `status ← status (absent: all)`. */
+  filterParams: string[];
   /** Why a mirrored vendor is read live for this query. */
   mirror?: string;
 }
@@ -396,6 +398,7 @@ export function explainVendorPlan(p: VendorPlan): ExplainedPlan {
     read: p.mode === 'ordered' ? 'lazy' : p.mode,
     totalFromVendor: p.mode === 'ordered' && p.vendorTotalExact,
     params: [...new Set(p.params.map(([k]) => k))],
+    filterParams: (p.carriers ?? []).map((c) => (c.by === 'value' ? `${c.param} ← ${c.filter}=${c.value}` : `${c.param} ← ${c.filter} (absent: ${c.value})`)),
     ...(p.mirrorNote ? { mirror: p.mirrorNote } : {}),
   };
 }

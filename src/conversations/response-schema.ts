@@ -106,6 +106,10 @@ export const ExplainedPlanSchema = z
     read: z.enum(['lazy', 'whole', 'mirror']).openapi({ description: "lazy: only as deep as the page needs; whole: everything, then sorted here (up to the vendor's maxItems); mirror: the gateway's local copy, by index." }),
     totalFromVendor: z.boolean(),
     params: z.array(z.string()).openapi({ description: 'Parameter names sent on every call (values are not shown).', example: ['status', 'orderBy'] }),
+    filterParams: z.array(z.string()).openapi({
+      description: "Which parameter carries which filter: the caller's value (`parameter ← filter=value`), or the filter's whenAbsent when its own parameters are not sent (`parameter ← filter (absent: value)`).",
+      example: ['filter_resolved ← status=closed', 'channel ← channel (absent: any)'],
+    }),
     mirror: z.string().optional().openapi({ description: 'Why a mirrored vendor is read live for this query (e.g. its mirror is still warming).' }),
   })
   .openapi('ExplainedPlan', { description: "With explain=true: one vendor's plan." });

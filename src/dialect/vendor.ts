@@ -21,10 +21,10 @@ export type { VendorOrder } from './order.js';
 export const STRICT_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 /**
- * What pushing one filter value down gives: a parameter, "nothing can match", "check it locally instead"
- * or a reason to reject the request.
+ * What pushing one filter value down gives: the parameters that carry it (one, or a value's own set),
+ * "nothing can match", "check it locally instead" or a reason to reject the request.
  */
-export type PushResult = { param: [string, string] } | { noMatch: true } | { localOnly: true } | { invalid: string };
+export type PushResult = { params: readonly [string, string][] } | { noMatch: true } | { localOnly: true } | { invalid: string };
 
 export interface FilterSupport {
   /** Present when the vendor takes the filter as a parameter. */
@@ -34,6 +34,16 @@ export interface FilterSupport {
   local: boolean;
   /** The field's value when the config makes it a constant: the filter is decided at plan time. */
   constant?: string | null;
+  /**
+   * Parameters sent whenever this filter's own are not (the caller doesn't filter by it, or it is checked
+   * here): what makes the vendor answer every value of it (`status=all`). [] when the vendor needs none.
+   */
+  absent: readonly [string, string][];
+}
+
+/** The `whenAbsent` parameters of every filter not carried by its own parameters on this request. */
+export function absentParams(filters: Readonly<Record<FilterName, FilterSupport>>, carried: readonly FilterName[]): [string, string][] {
+  return FILTER_NAMES.filter((n) => !carried.includes(n)).flatMap((n) => filters[n].absent);
 }
 
 export interface PageRequest {
@@ -160,6 +170,7 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
     const constant = name === 'status' || name === 'channel' ? constantOf(localFields[name]) : undefined;
     filters[name] = {
       local: localFields[name] !== undefined,
+      absent: spec ? absentOf(spec) : [],
       ...(spec ? { spec, push: compilePush(name, spec) } : {}),
       ...(constant !== undefined ? { constant } : {}),
     };
@@ -201,7 +212,7 @@ export function compileVendor(v: VendorConfig, g: GatewayConfig): CompiledVendor
   const timeoutMs = v.timeoutMs ?? g.upstream.timeoutMs;
   const steps = parsePath(v.response.items);
   const itemKeys = !v.response.errorWhen && steps.every((s) => s.kind === 'key') ? steps.map((s) => (s as { key: string }).key) : null;
-  const mirror = compileMirror(v, { filters, orderFor, paging, origin: base ? base.origin : '', headers, fixed, hasMessagesInclude: messagesParams.length > 0, streamable: itemKeys !== null }, timeoutMs);
+  const mirror = compileMirror(v, { filters, orderFor, paging, origin: base ? base.origin : '', headers, fixed, absent: absentParams(filters, []), hasMessagesInclude: messagesParams.length > 0, streamable: itemKeys !== null }, timeoutMs);
 
   const detail = v.detail ? compileDetail(v, v.detail, { prefix, fixed, mapItem, mapError, redact }) : null;
 
@@ -312,13 +323,22 @@ function describeBody(res: RawResponse, redact: Redactor): string {
   return `${type} (${head.slice(0, 40)}${head.length > 40 ? '…' : ''})`;
 }
 
+/** A filter's `whenAbsent` as parameters (the schema makes sure a string one has a `param`). */
+function absentOf(spec: FilterSpec): [string, string][] {
+  const w = spec.whenAbsent;
+  if (w === undefined) return [];
+  return typeof w === 'string' ? [[spec.param!, w]] : Object.entries(w);
+}
+
 function compilePush(name: FilterName, spec: FilterSpec): (value: string | number) => PushResult {
   const isTime = (TIME_FILTERS as readonly string[]).includes(name);
   const values = spec.values;
+  // A values map alone may carry every value; otherwise the schema made sure there is a `param`.
+  const param = spec.param!;
   return (value) => {
     if (isTime) {
       const format = spec.format === 'string' || spec.format === 'uuid' ? 'iso' : spec.format;
-      return { param: [spec.param, formatTimeParam(value as number, format)] };
+      return { params: [[param, formatTimeParam(value as number, format)]] };
     }
     const s = String(value);
     if (spec.format === 'uuid' && !STRICT_UUID.test(s)) {
@@ -327,8 +347,9 @@ function compilePush(name: FilterName, spec: FilterSpec): (value: string | numbe
     if (values) {
       if (!Object.hasOwn(values, s)) return { noMatch: true };
       const mapped = values[s];
-      return mapped === null || mapped === undefined ? { localOnly: true } : { param: [spec.param, mapped] };
+      if (mapped === null || mapped === undefined) return { localOnly: true };
+      return { params: typeof mapped === 'string' ? [[param, mapped]] : Object.entries(mapped) };
     }
-    return { param: [spec.param, s] };
+    return { params: [[param, s]] };
   };
 }

@@ -45,7 +45,7 @@ export interface MirrorSpec {
   readonly batchSize: number;
   /** A full read is one body holding every conversation: parse it as a stream. */
   readonly streamed: boolean;
-  /** Hash of what the copy was read with: origin, path, credentials, fixed parameters. */
+  /** Hash of what the copy was read with: origin, path, credentials, fixed (and whenAbsent) parameters. */
   readonly identity: string;
   /** Hash of what the stored conversations were made with: the response mapping and includes. */
   readonly mapping: string;
@@ -61,6 +61,8 @@ interface Capabilities {
   origin: string;
   headers: Readonly<Record<string, string>>;
   fixed: readonly [string, string][];
+  /** The filters' `whenAbsent` parameters: every read of the whole vendor sends them too. */
+  absent: readonly [string, string][];
   hasMessagesInclude: boolean;
   /** The items can be parsed out of a body as it streams. */
   streamable: boolean;
@@ -120,7 +122,7 @@ export function compileMirror(v: VendorConfig, c: Capabilities, timeoutMs: numbe
     reserve: m.reserve,
     batchSize: m.batchSize,
     streamed: c.paging.style === 'none' && c.streamable,
-    identity: hash({ vendor: v.name, origin: c.origin, path: v.path, credentials: credentialHeaders(c.headers), fixed: c.fixed }),
+    identity: hash({ vendor: v.name, origin: c.origin, path: v.path, credentials: credentialHeaders(c.headers), fixed: c.fixed, ...(c.absent.length > 0 ? { absent: c.absent } : {}) }),
     mapping: hash({ response: v.response, include: withMessages ? v.request.include : {}, keepRaw: m.keepRaw }),
     describe:
       strategy === 'full'

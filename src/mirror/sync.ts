@@ -9,7 +9,8 @@ import { JSONParser } from '@streamparser/json';
 import { failure } from '../dialect/errors.js';
 import { PageWalk } from '../dialect/page-walk.js';
 import type { Token } from '../dialect/paging.js';
-import type { CompiledVendor } from '../dialect/vendor.js';
+import { absentParams, type CompiledVendor } from '../dialect/vendor.js';
+import type { FilterName } from '../model/query.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
 import type { Clock } from '../state/clock.js';
 import { ConsumerError, RefusedCall, UpstreamError, type Upstream } from '../upstream/client.js';
@@ -86,7 +87,8 @@ export async function fullRead(ctx: SyncContext): Promise<PassReport> {
     // A stable order where the vendor has one: new conversations land at the end instead of shifting pages.
     const creation = v.paging.style === 'none' ? null : v.orderFor('createdAt', 'asc');
     const byCreation = creation !== null;
-    const params = [...v.fixedParams({ messages: spec.withMessages }), ...(creation ?? [])];
+    // Every filter's whenAbsent parameters too: a vendor that answers one status unless told must answer all.
+    const params = [...v.fixedParams({ messages: spec.withMessages }), ...absentParams(v.filters, []), ...(creation ?? [])];
     // Keyset cursors over a creation order never skip an item when others go: such a walk saw everything.
     let complete = byCreation && v.paging.style === 'cursor';
     if (v.paging.style === 'none') {
@@ -168,10 +170,15 @@ export async function frequentPass(ctx: SyncContext): Promise<PassReport> {
     // No mark yet (nothing seen had that instant): one page, rather than the whole vendor every time.
     const pages = pass.via === 'pages' ? pass.pages : mark === null ? 1 : Number.POSITIVE_INFINITY;
     const params: [string, string][] = [...v.fixedParams({ messages: spec.withMessages })];
+    const carried: FilterName[] = [];
     if (pass.via === 'filter' && mark !== null) {
       const r = v.filters[pass.filter].push!(mark);
-      if ('param' in r) params.push(r.param);
+      if ('params' in r) {
+        params.push(...r.params);
+        carried.push(pass.filter);
+      }
     }
+    params.push(...absentParams(v.filters, carried));
     if (pass.via === 'order') params.push(...(v.orderFor(pass.field, 'desc') ?? []));
     if (v.paging.style === 'none') {
       await readBody(ctx, params, c, write);

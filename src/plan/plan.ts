@@ -4,7 +4,19 @@
  */
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { InvalidParam } from '../errors/gateway-error.js';
-import { FILTER_NAMES, type FilterName, type QueryShape } from '../model/query.js';
+import { FILTER_NAMES, TIME_FILTERS, type FilterName, type QueryShape } from '../model/query.js';
+
+/**
+ * One parameter a filter puts on the vendor's calls: carrying the caller's value (`filter_resolved` for
+ * status=closed), or the filter's `whenAbsent` (`status=all`) because its own parameters are not sent.
+ */
+export interface FilterCarrier {
+  param: string;
+  filter: FilterName;
+  /** value: it carries the caller's `value`; absent: it is the filter's whenAbsent, sent as `value`. */
+  by: 'value' | 'absent';
+  value: string;
+}
 
 export interface VendorPlan {
   vendor: string;
@@ -16,6 +28,8 @@ export interface VendorPlan {
   /** Every query parameter but paging: fixed ones, pushed filters, order. */
   params: [string, string][];
   pushed: FilterName[];
+  /** Which parameter carries which filter (live plans; absent in mirror plans, which send nothing). */
+  carriers?: FilterCarrier[];
   /** Filters checked here: those not pushed, and pushed ones re-checked. */
   local: FilterName[];
   orderPushed: boolean;
@@ -81,6 +95,7 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
   const params: [string, string][] = [...v.fixedParams({ messages: q.include.includes('messages') })];
   const pushed: FilterName[] = [];
   const local: FilterName[] = [];
+  const carriers: FilterCarrier[] = [];
   let exact = true;
   let action: VendorPlan['action'] = 'fetch';
   let reason: string | undefined;
@@ -101,8 +116,10 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
       if (action === 'fetch') [action, reason] = ['empty', `${name}=${value} can never match on this vendor`];
       continue;
     }
-    if (r && 'param' in r) {
-      params.push(r.param);
+    if (r && 'params' in r) {
+      params.push(...r.params);
+      const shown = (TIME_FILTERS as readonly string[]).includes(name) ? new Date(value as number).toISOString() : String(value);
+      for (const [param] of r.params) carriers.push({ param, filter: name, by: 'value', value: shown });
       pushed.push(name);
       if (!support.spec!.exact) exact = false;
       if (support.spec!.recheck && support.local) local.push(name);
@@ -123,6 +140,16 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
     break;
   }
 
+  // Every filter whose own parameters are not sent (not asked for, ignored, or a value only checked here)
+  // sends its whenAbsent ones: the vendor must answer every value of it, for the local check to be exact.
+  for (const name of FILTER_NAMES) {
+    if (pushed.includes(name)) continue;
+    for (const [param, value] of v.filters[name].absent) {
+      params.push([param, value]);
+      carriers.push({ param, filter: name, by: 'absent', value });
+    }
+  }
+
   // The vendor's own order, whether sort parameters, a selecting one or its natural order give it: read
   // lazily. Unpaged, one body holds everything anyway: read whole.
   const orderParams = v.paging.style === 'none' ? null : v.orderFor(q.orderBy, q.orderDir);
@@ -133,6 +160,7 @@ function planVendor(q: QueryShape, v: CompiledVendor, invalid: InvalidParam[]): 
     action,
     params,
     pushed,
+    carriers,
     local,
     orderPushed,
     ...(orderParams ? { orderParams } : {}),

@@ -4,7 +4,7 @@
  * Pure. Every place that reads the compiled vendor's capability shapes (PushResult, the order functions,
  * the parameters a whole read sends) is in this file, so a change of those shapes is adapted here alone.
  */
-import type { CompiledVendor } from '../dialect/vendor.js';
+import { absentParams, type CompiledVendor } from '../dialect/vendor.js';
 import { FILTER_NAMES, ORDER_FIELDS, TIME_FILTERS, VALUE_FILTERS, type FilterName, type OrderDir, type OrderField } from '../model/query.js';
 
 /**
@@ -74,11 +74,11 @@ export function claimsOf(v: CompiledVendor, declared: DeclaredFacts): Claim[] {
 }
 
 /**
- * The parameters of a whole read: no filter, no order. The fixed ones, and (once filters declare them) what
- * each filter sends when it is not used, such as `status=all`: without them a vendor may answer a part.
+ * The parameters of a whole read: no filter, no order. The fixed ones, and what each filter sends when it is
+ * not used, such as `status=all`: without them a vendor may answer a part.
  */
 export function wholeParams(v: CompiledVendor): [string, string][] {
-  return [...v.fixedParams({ messages: false })];
+  return [...v.fixedParams({ messages: false }), ...absentParams(v.filters, [])];
 }
 
 /**
@@ -92,8 +92,8 @@ export function filterParams(v: CompiledVendor, filter: FilterName, value: strin
   if ('invalid' in r) return { unsent: `the vendor can't take ${filter}=${String(value)}: ${r.invalid}` };
   if ('noMatch' in r) return { unsent: `the config says the vendor can hold no ${filter}=${String(value)}` };
   if ('localOnly' in r) return { unsent: `${filter}=${String(value)} is checked locally, never sent` };
-  // (Once a filter has parameters for its absence, this filter's are dropped from the whole read's here.)
-  return [...wholeParams(v), r.param];
+  // This filter's own parameters take the place of its whenAbsent ones; every other filter's stay.
+  return [...v.fixedParams({ messages: false }), ...absentParams(v.filters, [filter]), ...r.params];
 }
 
 /** The parameters of a read in one claimed order. */

@@ -55,7 +55,7 @@ describe.concurrent('switchboard CLI, run as a user runs it', () => {
     const r = await cli(['explain', 'status=open&orderBy=createdAt']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^uncodie: skipped — status can't be evaluated for this vendor$/m);
-    expect(r.stdout).toMatch(/^siteassist: fetch\n {2}filters {2}pushed: status;.*\n {2}order {4}pushed/m);
+    expect(r.stdout).toMatch(/^siteassist: fetch\n {2}filters {2}pushed: status;.*\n {2}params {3}status ← status=open\n {2}order {4}pushed/m);
     expect(r.stdout).toContain('GET /v2/conversations?status=open&orderBy=createdAt&orderDir=desc&limit=12&offset=0');
     // Mirrored: read whole while its mirror warms, from the mirror once warm.
     expect(r.stdout).toMatch(/^superagentes: fetch\n {2}mirror {3}read from its mirror once warm \(head \(createdAfter filter\) every 30 s, full read every 5 min\); as below while it warms\n {2}filters {2}pushed: none; checked here: status\n {2}order {4}local/m);

@@ -3,9 +3,12 @@
  * a process of their own: the spawned suite (cli.test.ts) covers the launcher and the main paths.
  */
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startSimulator } from '../../sim/kit.js';
 import { runCli } from '../../src/cli/run.js';
+import { wootSimulator } from '../dialects/woot.js';
 import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { ROOT } from '../helpers/harness.js';
 import { configCopy, removeConfigCopies } from './config-copy.js';
@@ -93,7 +96,7 @@ describe('explain', () => {
     expect(query).toMatchObject({ limit: 20, offset: 5 });
     const by = Object.fromEntries(vendors.map((v) => [v.vendor, v]));
     expect(by.uncodie).toEqual({
-      vendor: 'uncodie', action: 'skip', reason: "status can't be evaluated for this vendor", pushedFilters: [], localFilters: [], order: 'local', read: 'whole', totalFromVendor: false, params: ['site_id'],
+      vendor: 'uncodie', action: 'skip', reason: "status can't be evaluated for this vendor", pushedFilters: [], localFilters: [], order: 'local', read: 'whole', totalFromVendor: false, params: ['site_id'], filterParams: [],
     });
     expect(by.siteassist).toMatchObject({
       action: 'fetch', pushedFilters: ['status'], localFilters: ['status'], order: 'pushed', read: 'lazy', totalFromVendor: true,
@@ -101,6 +104,22 @@ describe('explain', () => {
       firstRequest: { method: 'GET', url: '/v2/conversations', query: 'status=open&orderBy=createdAt&orderDir=desc&limit=27&offset=0', size: 27 },
     });
     expect(by.superagentes).toMatchObject({ action: 'fetch', pushedFilters: [], localFilters: ['status'], order: 'local', read: 'whole', firstRequest: { query: '', size: null } });
+  });
+
+  it('shows which parameter carries which filter: its own for a value, its whenAbsent when not filtered by', async () => {
+    const dialect = (name: string) => () => readFileSync(join(ROOT, 'test/dialects', `${name}.yaml`), 'utf8');
+    const dir = await configCopy({ 'vendors/woot.yaml': dialect('woot'), 'vendors/crisply.yaml': dialect('crisply') });
+    const env = { CONFIG_DIR: dir, WOOT_BASE_URL: 'https://woot.test', WOOT_TOKEN: 'w', CRISPLY_BASE_URL: 'https://crisply.test', CRISPLY_IDENTIFIER: 'i', CRISPLY_KEY: 'k', SIMULATORS: 'on' };
+    const closed = await run(['explain', 'vendor=crisply&status=closed'], env);
+    expect(closed.code, closed.stderr).toBe(0);
+    expect(closed.stdout).toContain('  params   filter_resolved ← status=closed\n');
+    expect(closed.stdout).toMatch(/first {4}GET https:\/\/crisply\.test\/v1\/website\/test-website\/conversations\/1\?filter_resolved=1&per_page=50\n?/);
+    const woot = await run(['explain', '--json', 'vendor=woot'], env);
+    expect(woot.code, woot.stderr).toBe(0);
+    const [plan] = JSON.parse(woot.stdout).vendors;
+    expect(plan).toMatchObject({ pushedFilters: [], filterParams: ['status ← status (absent: all)'], firstRequest: { query: 'status=all&page=1' } });
+    const wootClosed = JSON.parse((await run(['explain', '--json', 'vendor=woot&status=closed'], env)).stdout).vendors[0];
+    expect(wootClosed).toMatchObject({ pushedFilters: ['status'], filterParams: ['status ← status=closed'], firstRequest: { query: 'status=resolved&page=1' } });
   });
 
   it("hides fixed parameters' values (they may be secrets) and shows the vendor's origin when it has one", async () => {
@@ -185,6 +204,21 @@ describe('probe', () => {
     expect(handledBy.invalid).toBeGreaterThan(0);
     expect(handledBy.present + handledBy.invalid).toBe(page.mapped);
     for (const f of page.fields) expect(f.present + f.missing + f.invalid, f.field).toBe(page.mapped);
+  });
+
+  it("sends a filter's whenAbsent: the first page of a vendor that answers open ones unless status=all is sent", async () => {
+    const data = wootSimulator.demoData(3, 40);
+    const sim = await startSimulator(wootSimulator.behaviour({ header: { name: 'api_access_token', value: 'w' }, query: {} }), { data });
+    try {
+      const dir = await configCopy({ 'vendors/woot.yaml': () => readFileSync(join(ROOT, 'test/dialects/woot.yaml'), 'utf8') });
+      const r = await run(['probe', 'woot', '--json', '--config', dir], { WOOT_BASE_URL: sim.url, WOOT_TOKEN: 'w', SIMULATORS: 'on' });
+      expect(r.stderr).toBe('');
+      const report = JSON.parse(r.stdout);
+      expect(report).toMatchObject({ status: 200, request: { query: 'status=all&page=1' }, page: { items: 25, total: data.length, morePages: true } });
+      expect(sim.calls.map((c) => c.query.get('status'))).toEqual(['all']);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('probe counts a value mapped to null as missing, not present', async () => {

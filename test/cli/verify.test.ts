@@ -87,6 +87,8 @@ describe.concurrent('switchboard verify', () => {
     pagebox: { PAGEBOX_KEY: 'key-for-this-test' },
     cursorly: { CURSORLY_USERNAME: 'verify', CURSORLY_PASSWORD: 'secret-for-this-test' },
     latestfirst: { LATESTFIRST_TOKEN: 'token-for-this-test' },
+    crisply: { CRISPLY_IDENTIFIER: 'verify', CRISPLY_KEY: 'key-for-this-test' },
+    woot: { WOOT_TOKEN: 'token-for-this-test' },
   };
 
   for (const d of DIALECT_VENDORS) {

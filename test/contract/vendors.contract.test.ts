@@ -1,6 +1,6 @@
 /**
  * One contract every vendor config passes, whatever its dialect and whichever source serves it: the three
- * seed vendors and the two test-only dialects run the same suite through the gateway's HTTP API over their
+ * seed vendors and the test-only dialects run the same suite through the gateway's HTTP API over their
  * simulators, read live, and again served from their mirrors (every vendor mirrored: the seed vendors with
  * their own mirror block, the others with `serve: always`).
  */
@@ -38,6 +38,8 @@ const NO_MESSAGES: Record<string, (c: CanonicalConversation) => [] | null> = {
   cursorly: () => null,
   pagebox: () => null,
   latestfirst: () => null,
+  crisply: () => null,
+  woot: () => null,
 };
 
 describe.each(CASES)('vendor contract ($mode): $name', ({ mode, vendor }: { mode: (typeof MODES)[number]; vendor: VendorUnderTest }) => {

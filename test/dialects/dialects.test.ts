@@ -185,8 +185,8 @@ describe.each(CASES)('$name dialect', (tc) => {
       };
       for (const name of tc.pushed) {
         const r = v.filters[name].push!(values[name]!);
-        if (!('param' in r)) throw new Error(`${name} was not pushed: ${JSON.stringify(r)}`);
-        const { items } = await readAll(sim, v, [...fixed(), r.param], 10);
+        if (!('params' in r)) throw new Error(`${name} was not pushed: ${JSON.stringify(r)}`);
+        const { items } = await readAll(sim, v, [...fixed(), ...r.params], 10);
         const want = data.filter(matches[name]!).map((c) => c.id).sort();
         expect(want.length, name).toBeGreaterThan(0);
         expect(mapAll(items).map((i) => i.conversation.externalId).sort(), name).toEqual(want);

@@ -130,6 +130,8 @@ export interface ExplainedPlan {
   totalFromVendor: boolean;
   /** Parameter names sent on every call (values are not shown). */
   params: string[];
+  /** Which parameter carries which filter: `parameter ← filter=value`, or `parameter ← filter (absent: value)` for its whenAbsent. */
+  filterParams: string[];
   /** Why a mirrored vendor is read live for this query (e.g. its mirror is still warming). */
   mirror?: string;
 }
