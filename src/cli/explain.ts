@@ -121,6 +121,17 @@ function orderLine(e: ExplainedVendor, q: Query): string {
   return `pushed (the vendor sorts by ${order}${sent ? `: ${sent}` : ''})`;
 }
 
+/**
+ * Names a request would send twice. The loader refuses the configs that would (src/config/param-collisions.ts);
+ * this says so where the author looks, should one get past it.
+ */
+export function repeatedParams(query: string): string[] {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const [name] of new URLSearchParams(query)) (seen.has(name) ? repeated : seen).add(name);
+  return [...repeated];
+}
+
 function describeQuery(q: Query) {
   const { vendors, filters, orderBy, orderDir, include, strict, limit, offset } = q;
   return { vendors, filters, orderBy, orderDir, include, strict, limit, offset };
@@ -148,6 +159,7 @@ export function formatExplained(q: Query, vendors: readonly ExplainedVendor[]): 
     lines.push(`  read     ${e.read === 'lazy' ? 'lazy (only as deep as the page needs)' : 'whole (every match, up to maxItems)'}; total: ${total}`);
     const r = e.firstRequest;
     if (r) lines.push(`  first    ${r.method} ${r.url}${r.query ? `?${r.query}` : ''}${r.url.startsWith('/') ? '  (base URL unset: an embedded simulator would answer)' : ''}`);
+    for (const name of repeatedParams(r?.query ?? '')) lines.push(`  warning  ${name} is sent more than once: which value the vendor honours is its own choice`);
   }
   return lines;
 }

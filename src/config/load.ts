@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { gatewaySchema, type GatewayConfig } from './gateway-schema.js';
 import { demoCredentialProblems } from './credentials.js';
 import { LayerReader, resolveVendor, singleSource, type Source } from './extends.js';
-import { collisionMessage, paramCollisions } from './param-collisions.js';
+import { clashMessage, collisionMessage, paramClashes, paramCollisions } from './param-collisions.js';
 import { interpolate, InterpolationError, type Env, type Substitution } from './interpolate.js';
 import { vendorSchema, type VendorConfig } from './vendor-schema.js';
 import { checkAuthConfig } from '../inbound/auth.js';
@@ -114,6 +114,10 @@ export async function loadConfig(dir: string, env: Env): Promise<LoadedConfig> {
     for (const c of paramCollisions(v)) {
       const fixed = source.origin(c.fixed);
       problems.push(vendorProblem({ origins }, v.name, c.path, collisionMessage(c, `${fixed.file}${fixed.line === null ? '' : `:${fixed.line}`}`)));
+    }
+    for (const c of paramClashes(v)) {
+      const other = source.origin(c.other);
+      problems.push(vendorProblem({ origins }, v.name, c.path, clashMessage(c, `${other.file}${other.line === null ? '' : `:${other.line}`}`)));
     }
     vendors.push(v);
     substitutions[v.name] = used;

@@ -1,5 +1,6 @@
 /**
- * A fixed query parameter (`request.query`) that a filter, the order, paging or an include also sets.
+ * A fixed query parameter (`request.query`) that a filter, the order, paging or an include also sets; and
+ * one name that two of those set (two filters, or a filter and the paging).
  *
  * The request builder would send the name twice (`status=all&status=open`), and which one a vendor honours
  * is its own choice: the first, the last, or both as a list. Nothing downstream can tell, so it is a load
@@ -58,4 +59,36 @@ export function collisionMessage(c: ParamCollision, fixedAt: string): string {
   const both = `"${c.name}" is also the fixed parameter ${c.fixed.join('.')} (${fixedAt}): every request would send ${c.name}= twice, and which one the vendor honours is its own choice: keep one of them`;
   if (c.filter === undefined) return both;
   return `${both}. If the fixed value is what the vendor needs when the caller doesn't filter by ${c.filter} (say status=all), drop it from request.query and write it as request.filters.${c.filter}.whenAbsent: it is then sent only when the filter's own parameters are not`;
+}
+
+/** One parameter name that two parts of the request set (two filters, a filter and the order, …). */
+export interface ParamClash {
+  /** The later key. */
+  path: (string | number)[];
+  /** The first key that sets the same name. */
+  other: (string | number)[];
+  name: string;
+}
+
+/**
+ * Who sets a parameter: each filter is one owner (its `param`, its values' own parameters and its
+ * `whenAbsent` may share names: only one of them is sent at a time), as is the order (its forms select one
+ * order at a time), the paging and the include.
+ */
+const ownerOf = (path: readonly (string | number)[]): string => (path[1] === 'filters' ? `filters.${String(path[2])}` : String(path[1]));
+
+export function paramClashes(v: VendorConfig): ParamClash[] {
+  const first = new Map<string, { path: (string | number)[]; owner: string }>();
+  const out: ParamClash[] = [];
+  for (const p of setParams(v.request)) {
+    const owner = ownerOf(p.path);
+    const seen = first.get(p.name);
+    if (!seen) first.set(p.name, { path: p.path, owner });
+    else if (seen.owner !== owner) out.push({ path: p.path, other: seen.path, name: p.name });
+  }
+  return out;
+}
+
+export function clashMessage(c: ParamClash, otherAt: string): string {
+  return `"${c.name}" is also set by ${c.other.join('.')} (${otherAt}): a request using both would send ${c.name}= twice, and which one the vendor honours is its own choice: give each its own parameter`;
 }

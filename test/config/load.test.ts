@@ -117,6 +117,21 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('two filters sending one parameter are a load error naming both lines', async () => {
+    const text = (await siteassist()).replace('  filters:\n', '  filters:\n    channel: { param: status }\n');
+    const problems = await problemsOf(loadConfig(await configDir({ siteassist: text }), DEMO_CREDENTIALS));
+    const lineOf = (s: string) => text.split('\n').findIndex((l) => l.includes(s)) + 1;
+    const file = join('vendors', 'siteassist.yaml');
+    expect(problems).toEqual([
+      {
+        file,
+        line: lineOf('status: { param: status'),
+        path: 'request.filters.status.param',
+        message: `"status" is also set by request.filters.channel.param (${file}:${lineOf('channel: { param: status }')}): a request using both would send status= twice, and which one the vendor honours is its own choice: give each its own parameter`,
+      },
+    ]);
+  });
+
   it('rejects a malformed UUID scope at compile time, naming the parameter', async () => {
     const text = await readFile(join(ROOT, 'config/vendors/uncodie.yaml'), 'utf8');
     const cfg = await loadConfig(await configDir({ uncodie: text }), { UNCODIE_BASE_URL: 'http://127.0.0.1:1', UNCODIE_SITE_ID: '0190d3e4-7b2c-7def-8abc-123456789abc' });

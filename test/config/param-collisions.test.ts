@@ -1,6 +1,9 @@
 /** A fixed parameter that a filter (its param, a value's own parameters, its whenAbsent) also sets. */
 import { describe, expect, it } from 'vitest';
-import { collisionMessage, paramCollisions } from '../../src/config/param-collisions.js';
+import { clashMessage, collisionMessage, paramClashes, paramCollisions } from '../../src/config/param-collisions.js';
+import { repeatedParams } from '../../src/cli/explain.js';
+import { ALL_VENDORS } from '../helpers/harness.js';
+import { loadVendor } from '../dialects/harness.js';
 import { vendorSchema } from '../../src/config/vendor-schema.js';
 import { minimalVendor } from '../helpers/minimal-vendor.js';
 
@@ -32,5 +35,38 @@ describe('paramCollisions', () => {
     const [paging] = collisions({ query: { page: '1' } });
     expect(paging!.path).toEqual(['request', 'pagination', 'pageParam']);
     expect(collisionMessage(paging!, 'vendors/x.yaml:3')).not.toMatch(/whenAbsent/);
+  });
+});
+
+describe('paramClashes: one name that two parts of the request set', () => {
+  const clashes = (request: Record<string, unknown>) => paramClashes(vendorSchema.parse(minimalVendor(request as never)));
+
+  it('names two filters that send the same parameter, the later one first', () => {
+    const [c, ...rest] = clashes({ filters: { agentId: { param: 'owner' }, userId: { param: 'owner' } } });
+    expect(rest).toEqual([]);
+    expect(c).toEqual({ path: ['request', 'filters', 'userId', 'param'], other: ['request', 'filters', 'agentId', 'param'], name: 'owner' });
+    expect(clashMessage(c!, 'vendors/x.yaml:7')).toBe(
+      '"owner" is also set by request.filters.agentId.param (vendors/x.yaml:7): a request using both would send owner= twice, and which one the vendor honours is its own choice: give each its own parameter',
+    );
+  });
+
+  it("names a filter's whenAbsent that the paging also sets", () => {
+    expect(clashes({ filters: { status: { param: 'status', whenAbsent: { page: 'all' } } }, pagination: { style: 'page', pageParam: 'page', maxPageSize: 10 } }).map((c) => c.path.join('.'))).toEqual([
+      'request.pagination.pageParam',
+    ]);
+  });
+
+  it("lets one filter's param, values and whenAbsent share a name, and the order's forms share theirs", () => {
+    expect(clashes({ filters: { status: { param: 'status', values: { open: 'open', closed: { status: 'resolved' } }, whenAbsent: 'all' } } })).toEqual([]);
+    expect(clashes({ order: { select: [{ by: 'createdAt', dir: 'desc', query: { sort: 'created_desc' } }, { by: 'createdAt', dir: 'asc', query: { sort: 'created_asc' } }] } })).toEqual([]);
+  });
+
+  it.each(ALL_VENDORS.map((v) => [v.name, v.configFile]))('%s (shipped or test dialect) has none', (_name, file) => {
+    expect(paramClashes(loadVendor(file).config)).toEqual([]);
+  });
+
+  it('explain names a parameter a request would send twice', () => {
+    expect(repeatedParams('status=all&page=1&status=%E2%80%A6')).toEqual(['status']);
+    expect(repeatedParams('a=1&b=2')).toEqual([]);
   });
 });
