@@ -125,6 +125,15 @@ export function checkFilter(whole: ReadResult, answer: ReadResult, accept: (i: I
   const rejected = mode === 'exact' ? answer.items.filter((i) => !accept(i)).map((i) => i.id) : [];
   if (rejected.length > 0) return differs(`vendor returned ${rejected.length} the local check rejects`, rejected);
   if (answer.truncated) return cantCheck(`the vendor's answer was cut (${answer.truncated}): whether it holds every local match is unknown`);
+  // A filtered answer is part of the whole: what only it holds, the unfiltered read never saw, and the local
+  // check of that read can't be exact (a vendor answering a part unless told, say open conversations only).
+  if (!whole.truncated) {
+    const known = new Set(distinct(whole.items).ids);
+    const unseen = answered.ids.filter((id) => !known.has(id));
+    if (unseen.length > 0) {
+      return differs(`vendor returned ${unseen.length} the whole read doesn't hold: the unfiltered read misses them (a vendor that answers a part unless told needs the filter's whenAbsent), or they are new since it`, unseen);
+    }
+  }
   const missing = matches.filter((id) => !got.has(id));
   const relation = mode === 'exact' ? '' : mode === 'superset' ? ' (exact: false, so its answer may hold more)' : ' (recheck: false: it searches what we can\'t see, so local matches must be a subset of its answer)';
   if (missing.length > 0) return differs(`vendor left out ${missing.length} the local check accepts${relation}`, missing);

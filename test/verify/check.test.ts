@@ -148,3 +148,20 @@ describe('sampleValue', () => {
     expect(sampleValue('agentId', whole.items)).toBeNull();
   });
 });
+
+describe('checkFilter: an answer holding what the whole read lacks', () => {
+  it('differs, naming them: the unfiltered read misses them (whenAbsent), whatever the mode', () => {
+    const onlyOpen = read(at('a', 'c'));
+    const closed = read([item('x', { status: 'closed' }), item('y', { status: 'closed' })]);
+    for (const mode of ['exact', 'superset', 'subset'] as const) {
+      const v = checkFilter(onlyOpen, closed, localPredicate('status', 'closed'), mode);
+      expect(v.status).toBe('differs');
+      expect(v.detail).toMatch(/^vendor returned 2 the whole read doesn't hold: the unfiltered read misses them .*whenAbsent.*: v:x, v:y$/);
+    }
+  });
+
+  it("can't say so when the whole read was cut", () => {
+    const v = checkFilter(read(at('a'), { truncated: 'maxItems 1' }), read([item('x', { status: 'closed' })]), localPredicate('status', 'closed'), 'exact');
+    expect(v.status).not.toBe('differs');
+  });
+});

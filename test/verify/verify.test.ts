@@ -131,6 +131,15 @@ describe.concurrent('a config whose claims are wrong fails on that claim', () =>
     expect(claim(report, 'filter channel=chat').status).toBe('verified');
   });
 
+  it("a vendor answering open conversations unless told, its whenAbsent left out: filter status=closed differs, naming what the whole read missed", async () => {
+    const { report } = await verify(byName('woot'), (y) => y.replace(', whenAbsent: all }', ' }'));
+    expect(report.whole.conversations).toBeLessThan(300);
+    const c = claim(report, 'filter status=closed');
+    expect(c.status).toBe('differs');
+    expect(c.detail).toMatch(/^vendor returned \d+ the whole read doesn't hold: .*whenAbsent/);
+    expect(report.summary.differs).toBeGreaterThan(0);
+  });
+
   it('a total read from the wrong place, and a vendor whose cursor loops', async () => {
     const wrongTotal = await verify(byName('uncodie'), (y) => y.replace('total: data.pagination.total', 'total: data.pagination.count'));
     expect(claim(wrongTotal.report, 'total')).toMatchObject({ status: 'differs', detail: 'the config reads a total (response.total) but the vendor sent none' });
