@@ -6,10 +6,6 @@
  */
 import { pageSizeFor } from '../dialect/paging.js';
 import { randomUUID } from 'node:crypto';
-import { simulators as embedded } from '../../sim/index.js';
-import { credentialsOf, parseFaults, startSimulator, type Simulator } from '../../sim/kit.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { simulatorMode } from '../config/simulators.js';
 import type { RawResponse } from '../dialect/errors.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { VendorFailure } from '../errors/gateway-error.js';
@@ -21,6 +17,7 @@ import { firstCallSize, firstRequest, printInvalid, type FirstRequest } from './
 import { mappingReport, type MappingReport } from './field-report.js';
 import { parseQueryString } from './query.js';
 import { compileToolingConfig } from './tooling-config.js';
+import { openVendorTarget } from './vendor-target.js';
 
 export const PROBE_HELP = `Usage: switchboard probe [options] <vendor>
 
@@ -60,33 +57,13 @@ export async function probeCommand(args: readonly string[], ctx: CliContext): Pr
   if (name === undefined) throw new UsageError('name the vendor to probe, e.g. switchboard probe acme');
   const dir = values.config ?? ctx.vars.CONFIG_DIR;
 
-  let config: LoadedConfig;
+  const target = await openVendorTarget(name, dir, ctx);
+  if (typeof target === 'number') return target;
+  const { config, vendor: v, sim } = target;
   try {
-    config = await loadConfig(dir, ctx.env);
-  } catch (e) {
-    return printConfigError(e, dir, ctx);
-  }
-  const v = config.vendors.find((x) => x.name === name);
-  if (!v) throw new UsageError(`no vendor "${name}" in ${dir} (configured: ${config.vendors.map((x) => x.name).join(', ')})`);
-
-  const simulatorsOn = simulatorMode(ctx.vars) !== 'off'; // never with NODE_ENV=production
-  let sim: Simulator | undefined;
-  try {
-    if (v.baseUrl === '') {
-      const mod = simulatorsOn && v.simulator !== undefined ? embedded[v.simulator] : undefined;
-      if (!mod) {
-        ctx.err(`${name}: baseUrl is empty: set the vendor's URL (its environment variable)${v.simulator !== undefined ? ' or run with SIMULATORS=auto' : ''}`);
-        return 1;
-      }
-      sim = await startSimulator(mod.behaviour(credentialsOf(v)), {
-        data: mod.demoData(ctx.vars.SIM_SEED, ctx.vars.SIM_COUNT),
-        fault: parseFaults(ctx.vars.SIM_FAULTS)[name] ?? null,
-      });
-      v.baseUrl = sim.url;
-    }
     let compiled: CompiledVendor;
     try {
-      compiled = compileToolingConfig(config, { simulators: simulatorsOn ? 'on' : 'off' }).vendors.find((x) => x.name === name)!;
+      compiled = compileToolingConfig(config, { simulators: target.simulators }).vendors.find((x) => x.name === name)!;
     } catch (e) {
       return printConfigError(e, dir, ctx);
     }
@@ -120,7 +97,7 @@ export async function probeCommand(args: readonly string[], ctx: CliContext): Pr
     else for (const line of formatProbe(report)) ctx.out(line);
     return report.error ? 1 : 0;
   } finally {
-    await sim?.close();
+    await target.close();
   }
 }
 

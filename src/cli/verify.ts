@@ -5,11 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { simulators as embedded } from '../../sim/index.js';
-import { credentialsOf, parseFaults, startSimulator, type Simulator } from '../../sim/kit.js';
 import { compileVendors } from '../config/compile.js';
-import { ConfigError, formatProblem, loadConfig, type LoadedConfig } from '../config/load.js';
-import { simulatorMode } from '../config/simulators.js';
+import { ConfigError, formatProblem } from '../config/load.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import { systemClock } from '../state/clock.js';
 import { memoryStore } from '../state/store.js';
@@ -19,6 +16,7 @@ import { verifyVendor } from '../verify/verify.js';
 import { printConfigError } from './check.js';
 import { parseCommand, UsageError, type CliContext, type ExitCode } from './context.js';
 import { compileToolingConfig } from './tooling-config.js';
+import { openVendorTarget } from './vendor-target.js';
 
 export const VERIFY_HELP = `Usage: switchboard verify [options] <vendor>
 
@@ -57,34 +55,14 @@ export async function verifyCommand(args: readonly string[], ctx: CliContext): P
   if (name === undefined) throw new UsageError('name the vendor to verify, e.g. switchboard verify acme');
   const dir = values.config ?? ctx.vars.CONFIG_DIR;
 
-  let config: LoadedConfig;
-  try {
-    config = await loadConfig(dir, ctx.env);
-  } catch (e) {
-    return printConfigError(e, dir, ctx);
-  }
-  const v = config.vendors.find((x) => x.name === name);
-  if (!v) throw new UsageError(`no vendor "${name}" in ${dir} (configured: ${config.vendors.map((x) => x.name).join(', ')})`);
-
-  const simulatorsOn = simulatorMode(ctx.vars) !== 'off'; // never with NODE_ENV=production
-  let sim: Simulator | undefined;
+  const target = await openVendorTarget(name, dir, ctx);
+  if (typeof target === 'number') return target;
+  const { config, vendor: v, sim } = target;
   const upstream = createUpstream({ store: memoryStore(), clock: systemClock });
   try {
-    if (v.baseUrl === '') {
-      const mod = simulatorsOn && v.simulator !== undefined ? embedded[v.simulator] : undefined;
-      if (!mod) {
-        ctx.err(`${name}: baseUrl is empty: set the vendor's URL (its environment variable)${v.simulator !== undefined ? ' or run with SIMULATORS=auto' : ''}`);
-        return 1;
-      }
-      sim = await startSimulator(mod.behaviour(credentialsOf(v)), {
-        data: mod.demoData(ctx.vars.SIM_SEED, ctx.vars.SIM_COUNT),
-        fault: parseFaults(ctx.vars.SIM_FAULTS)[name] ?? null,
-      });
-      v.baseUrl = sim.url;
-    }
     let compiled: CompiledVendor;
     try {
-      compiled = compileToolingConfig(config, { simulators: simulatorsOn ? 'on' : 'off' }).vendors.find((x) => x.name === name)!;
+      compiled = compileToolingConfig(config, { simulators: target.simulators }).vendors.find((x) => x.name === name)!;
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       const file = `vendors/${name}.yaml`;
@@ -106,6 +84,6 @@ export async function verifyCommand(args: readonly string[], ctx: CliContext): P
     return report.summary.differs > 0 ? 1 : 0;
   } finally {
     await upstream.close();
-    await sim?.close();
+    await target.close();
   }
 }
