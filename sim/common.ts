@@ -1,5 +1,8 @@
 /** Small helpers the vendor simulators share. Vendor dialects stay in their own files. */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Conversation, MessageAuthor } from '../src/model/conversation.js';
+import type { CanonicalConversation, CanonicalMessage } from './canonical.js';
+import { iso } from './kit.js';
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */
 export function bearerToken(headers: IncomingHttpHeaders): string | null {
@@ -24,4 +27,37 @@ export function stableHash(s: string): number {
 export function param(q: URLSearchParams, name: string): string | null {
   const v = q.get(name);
   return v === null || v === '' ? null : v;
+}
+
+/**
+ * The unified conversation a canonical one becomes through a list that carries every field as it is: the
+ * last message's author goes through the vendor's own spelling and back (`author`), and messages asked for
+ * are null (a list that shows only the last message can't give them). Each simulator's `expected` overrides
+ * what its own list says otherwise.
+ */
+export function listedConversation(
+  c: CanonicalConversation,
+  vendor: string,
+  opts: { messages: boolean },
+  author: (a: CanonicalMessage['author']) => MessageAuthor,
+): Conversation {
+  const last = c.messages.at(-1);
+  return {
+    id: `${vendor}:${c.id}`,
+    vendor,
+    externalId: c.id,
+    title: c.title,
+    status: c.status,
+    channel: c.channel,
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
+    lastActivityAt: iso(c.lastActivityAt),
+    closedAt: iso(c.closedAt),
+    handledBy: c.handledBy,
+    agent: { id: c.agent.id, name: c.agent.name },
+    contact: { name: c.contact.name, email: c.contact.email, phone: c.contact.phone },
+    messageCount: c.messages.length,
+    lastMessage: last ? { text: last.text, author: author(last.author), createdAt: iso(last.createdAt) } : null,
+    ...(opts.messages ? { messages: null } : {}),
+  };
 }

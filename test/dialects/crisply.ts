@@ -7,7 +7,7 @@
  */
 import type { Conversation, MessageAuthor } from '../../src/model/conversation.js';
 import { generateConversations, type CanonicalConversation, type CanonicalMessage } from '../../sim/canonical.js';
-import { param } from '../../sim/common.js';
+import { param, listedConversation } from '../../sim/common.js';
 import { intParam, iso, type SimCredentials, type SimRequest, type SimResponse, type SimulatorModule, type VendorBehaviour } from '../../sim/kit.js';
 
 /** The page number is the path's last segment, or `?page=` when the path stops at `conversations`. */
@@ -99,25 +99,10 @@ function behaviour(creds: SimCredentials): VendorBehaviour {
 }
 
 function expected(c: CanonicalConversation, vendor: string, opts: { messages: boolean } = { messages: false }): Conversation {
-  const last = c.messages.at(-1);
   return {
-    id: `${vendor}:${c.id}`,
-    vendor,
-    externalId: c.id,
-    title: c.title,
-    status: c.status,
-    channel: c.channel,
-    createdAt: iso(c.createdAt),
-    updatedAt: iso(c.updatedAt),
-    lastActivityAt: iso(c.lastActivityAt),
+    ...listedConversation(c, vendor, opts, (a) => AUTHOR[FROM[a]]),
     closedAt: null, // the list says a conversation is resolved, never when
-    handledBy: c.handledBy,
-    agent: { id: c.agent.id, name: c.agent.name },
-    contact: { name: c.contact.name, email: c.contact.email, phone: c.contact.phone },
     messageCount: null, // the list counts no messages
-    lastMessage: last ? { text: last.text, author: AUTHOR[FROM[last.author]], createdAt: iso(last.createdAt) } : null,
-    // The list gives only a preview of the last message: asked for, messages are null (it can't give them).
-    ...(opts.messages ? { messages: null } : {}),
   };
 }
 

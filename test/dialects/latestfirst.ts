@@ -6,7 +6,7 @@
  */
 import type { Conversation, MessageAuthor } from '../../src/model/conversation.js';
 import { generateConversations, type CanonicalConversation, type CanonicalMessage } from '../../sim/canonical.js';
-import { bearerToken } from '../../sim/common.js';
+import { bearerToken, listedConversation } from '../../sim/common.js';
 import { intParam, iso, type SimCredentials, type SimRequest, type SimResponse, type SimulatorModule, type VendorBehaviour } from '../../sim/kit.js';
 
 const PATH = '/conversations';
@@ -91,26 +91,7 @@ function behaviour(creds: SimCredentials): VendorBehaviour {
 }
 
 function expected(c: CanonicalConversation, vendor: string, opts: { messages: boolean } = { messages: false }): Conversation {
-  const last = c.messages.at(-1);
-  return {
-    id: `${vendor}:${c.id}`,
-    vendor,
-    externalId: c.id,
-    title: c.title,
-    status: c.status,
-    channel: c.channel,
-    createdAt: iso(c.createdAt),
-    updatedAt: iso(c.updatedAt),
-    lastActivityAt: iso(c.lastActivityAt),
-    closedAt: iso(c.closedAt),
-    handledBy: c.handledBy,
-    agent: { id: c.agent.id, name: c.agent.name },
-    contact: { name: c.contact.name, email: c.contact.email, phone: c.contact.phone },
-    messageCount: c.messages.length,
-    lastMessage: last ? { text: last.text, author: AUTHOR[PART_AUTHOR[last.author]], createdAt: iso(last.createdAt) } : null,
-    // The list gives only the last part: asked for, messages are null (it can't give them).
-    ...(opts.messages ? { messages: null } : {}),
-  };
+  return listedConversation(c, vendor, opts, (a) => AUTHOR[PART_AUTHOR[a]]);
 }
 
 export const latestfirstSimulator: SimulatorModule = {

@@ -7,7 +7,7 @@
  */
 import type { Conversation, MessageAuthor } from '../../src/model/conversation.js';
 import { generateConversations, type CanonicalConversation, type CanonicalMessage } from '../../sim/canonical.js';
-import { param } from '../../sim/common.js';
+import { param, listedConversation } from '../../sim/common.js';
 import { intParam, iso, type SimCredentials, type SimRequest, type SimResponse, type SimulatorModule, type VendorBehaviour } from '../../sim/kit.js';
 
 const PATH = /^\/api\/v1\/accounts\/([^/]+)\/conversations$/;
@@ -101,25 +101,10 @@ function behaviour(creds: SimCredentials): VendorBehaviour {
 }
 
 function expected(c: CanonicalConversation, vendor: string, opts: { messages: boolean } = { messages: false }): Conversation {
-  const last = c.messages.at(-1);
   return {
-    id: `${vendor}:${c.id}`,
-    vendor,
-    externalId: c.id,
-    title: c.title,
-    status: c.status,
-    channel: c.channel,
-    createdAt: iso(c.createdAt),
-    updatedAt: iso(c.updatedAt),
-    lastActivityAt: iso(c.lastActivityAt),
+    ...listedConversation(c, vendor, opts, (a) => AUTHOR[SENDER[a]]),
     closedAt: null, // the list says a conversation is resolved, never when
-    handledBy: c.handledBy,
-    agent: { id: c.agent.id, name: c.agent.name },
-    contact: { name: c.contact.name, email: c.contact.email, phone: c.contact.phone },
     messageCount: null, // the list counts no messages
-    lastMessage: last ? { text: last.text, author: AUTHOR[SENDER[last.author]], createdAt: iso(last.createdAt) } : null,
-    // The list gives only the last message: asked for, messages are null (it can't give them).
-    ...(opts.messages ? { messages: null } : {}),
   };
 }
 
