@@ -1,6 +1,6 @@
 /** The typed client (@switchboard/client, from its source) against a running gateway: a page, a cursor walk, an error. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, SwitchboardError, SwitchboardWalkError, type Conversation, type ConversationList } from '@switchboard/client';
+import { createClient, SwitchboardError, SwitchboardWalkError, type ConversationList } from '@switchboard/client';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;

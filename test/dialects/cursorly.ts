@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Conversation, MessageAuthor } from '../../src/model/conversation.js';
 import { generateConversations, type CanonicalConversation, type CanonicalMessage } from '../../sim/canonical.js';
 import { param, stableHash, listedConversation } from '../../sim/common.js';
-import { intParam, iso, type SimCredentials, type SimRequest, type SimResponse, type SimulatorModule, type VendorBehaviour } from '../../sim/kit.js';
+import { intParam, type SimCredentials, type SimRequest, type SimResponse, type SimulatorModule, type VendorBehaviour } from '../../sim/kit.js';
 
 const PATH = '/v3/threads';
 

@@ -6,7 +6,7 @@
 import type { Conversation, MessageAuthor } from '../../src/model/conversation.js';
 import { generateConversations, type CanonicalConversation, type CanonicalMessage } from '../../sim/canonical.js';
 import { param, listedConversation } from '../../sim/common.js';
-import { intParam, iso, type SimCredentials, type SimRequest, type SimResponse, type SimulatorModule, type VendorBehaviour } from '../../sim/kit.js';
+import { intParam, type SimCredentials, type SimRequest, type SimResponse, type SimulatorModule, type VendorBehaviour } from '../../sim/kit.js';
 
 const PATH = /^\/api\/v1\/inbox\/conversations\/page\/([^/]+)$/;
 /** The vendor's header name is fixed; only its value is a credential. */

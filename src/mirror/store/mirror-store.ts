@@ -4,7 +4,7 @@
  * snapshot however the copy changes under it; every write that could race another replica is fenced by
  * the sync lease, in the same transaction.
  */
-import { sql, type Insertable, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction, type Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type SelectQueryBuilder, type Transaction, type Updateable } from 'kysely';
 import type { Filters, OrderDir, OrderField, SortKey } from '../../model/query.js';
 import type { MirrorDb } from './connect.js';
 import { CURRENT, NULL_LAST_ASC, NULL_LAST_DESC, type MirrorDatabase, type MirrorsTable, type RowsTable, type SortColumn } from './tables.js';
