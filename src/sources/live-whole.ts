@@ -116,11 +116,20 @@ async function readAll(f: VendorFetcher, hints?: TotalHints): Promise<Item[]> {
     return items;
   }
 
+  // Pages or cursors, one after another. Full pages reach maxItems in maxItems / size calls; a vendor
+  // answering far smaller pages than asked (one item a page, say) would otherwise cost a call per item up to
+  // maxItems. Twice the calls full pages need, plus lazyRead.maxCalls, leave room for pages that come short.
+  const maxCalls = 2 * Math.ceil(v.maxItems / size) + v.lazyRead.maxCalls;
   let token: Token | undefined = paging.first();
   let facts = (await f.fetch(token, size, 0).then((r) => (add(r.page), r))).facts;
   if (facts.total !== null && facts.total > v.maxItems) throw tooMany();
+  let calls = 1;
   while ((token = paging.next(token, size, facts)) !== undefined) {
+    if (calls >= maxCalls) {
+      throw new UpstreamError(failure('UPSTREAM_TOO_LARGE', `${v.name} answered ${f.stats.fetched} items in ${calls} calls, about ${Math.max(1, Math.round(f.stats.fetched / calls))} a page where ${size} were asked: reading it whole would take more than ${maxCalls} calls (twice what maxItems ${v.maxItems} needs at full pages, plus lazyRead.maxCalls ${v.lazyRead.maxCalls}); check its maxPageSize, narrow the query, or serve ${v.name} from a mirror`));
+    }
     const next = await f.fetch(token, size, 0);
+    calls++;
     add(next.page);
     facts = next.facts;
   }
