@@ -50,7 +50,7 @@ export type BreakerConfig = z.infer<typeof breakerSchema>;
  */
 export const lazyReadSchema = z.strictObject({
   maxItems: count.default(2000).describe("Items read past the page's depth."),
-  maxCalls: count.default(20).describe("Calls made past those the page's depth needs."),
+  maxCalls: count.default(20).describe("Calls made past those the page's depth needs; a whole read by pages or cursors may make twice the calls maxItems needs at full pages, plus this many."),
 });
 export type LazyReadConfig = z.infer<typeof lazyReadSchema>;
 
