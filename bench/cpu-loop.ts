@@ -30,9 +30,10 @@ try {
   const ratios: number[] = [];
   const vsBase: number[] = [];
   // A long warm-up round first, not counted: the JIT's work on the gateway's larger code is not a per-request cost.
-  await Promise.all([cpuPerRequest(gw, SINGLE, requests), ...(base ? [cpuPerRequest(base, SINGLE, requests)] : [])]);
+  await Promise.all([cpuPerRequest(proxy, SINGLE, requests), cpuPerRequest(gw, SINGLE, requests), ...(base ? [cpuPerRequest(base, SINGLE, requests)] : [])]);
   for (let r = 0; r < rounds; r++) {
-    const [p, g, a] = await Promise.all([cpuPerRequest(proxy, SINGLE, requests), cpuPerRequest(gw, SINGLE, requests), ...(base ? [cpuPerRequest(base, SINGLE, requests)] : [])]);
+    const w = { requests: 0, connections: 1 };
+    const [p, g, a] = await Promise.all([cpuPerRequest(proxy, SINGLE, requests, w), cpuPerRequest(gw, SINGLE, requests, w), ...(base ? [cpuPerRequest(base, SINGLE, requests, w)] : [])]);
     ratios.push(round(g!.cpuMsPerRequest / p!.cpuMsPerRequest));
     if (a) vsBase.push(round(g!.cpuMsPerRequest / a.cpuMsPerRequest));
     console.log(`round ${r + 1}: B ${g!.cpuMsPerRequest} ms${a ? `, A ${a.cpuMsPerRequest} ms (${round(a.cpuMsPerRequest / p!.cpuMsPerRequest)}× proxy)` : ''}, proxy ${p!.cpuMsPerRequest} ms: B ÷ proxy ${ratios.at(-1)}${a ? `, B ÷ A ${vsBase.at(-1)}` : ''}`);
