@@ -13,7 +13,7 @@ import { recordedUpstreams, startVendors } from './vendors.js';
 const rounds = Number(process.argv[2] ?? 3);
 const requests = Number(process.argv[3] ?? 300);
 const baseline = process.argv[4];
-const SINGLE = '/conversations?limit=10&vendor=siteassist';
+const SINGLE = process.env.CPU_PATH ?? '/conversations?limit=10&vendor=siteassist';
 const v = await startVendors({ configDir: join(ROOT, 'config'), latencyMs: 20, sizes: { siteassist: 12000, uncodie: 300, superagentes: 300 } });
 const systems: System[] = [];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
