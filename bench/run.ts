@@ -6,7 +6,7 @@
  * Starts the seed vendors' simulators here, the gateway, the floor and the naive aggregator as child
  * processes, and measures them side by side per scenario. The full run writes bench/results.json,
  * BENCHMARKS.md and bench/chart.svg, and a CPU profile of the gateway's first page (or --profile-path).
- * --quick (about 30 s) measures the hot path only: CPU per request against the floor on a single-vendor and
+ * --quick (about 60 s) measures the hot path only: CPU per request against the floor on a single-vendor and
  * the three-vendor first page, overheadP50 and throughputVsFloor; it updates those figures in
  * bench/results.json and keeps the others of the last full run.
  */
