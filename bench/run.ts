@@ -1,12 +1,12 @@
 /**
  * npm run bench [-- --quick] [--latency 20] [--slow 200] [--sizes siteassist=12000,uncodie=300,superagentes=300]
  *                 [--connections 20] [--depth-connections 4] [--profile] [--profile-path /conversations?...]
- *                 [--profile-out raw.cpuprofile] [--cpu-requests 300]
+ *                 [--profile-out raw.cpuprofile] [--cpu-requests 300] [--cpu-warmup 2000]
  *
  * Starts the seed vendors' simulators here, the gateway, the floor and the naive aggregator as child
  * processes, and measures them side by side per scenario. The full run writes bench/results.json,
  * BENCHMARKS.md and bench/chart.svg, and a CPU profile of the gateway's first page (or --profile-path).
- * --quick (about 30 s) measures the hot path only: CPU per request against the floor on a single-vendor and
+ * --quick (about 60 s) measures the hot path only: CPU per request against the floor on a single-vendor and
  * the three-vendor first page, overheadP50 and throughputVsFloor; it updates those figures in
  * bench/results.json and keeps the others of the last full run.
  */
@@ -20,7 +20,7 @@ import { renderChart } from './chart.js';
 import { measure, probe, round, type LoadOptions, type Measurement } from './measure.js';
 import { profileFirstPage, type ProfileSummary } from './profile.js';
 import { evaluateTargets, renderReport, type MirrorResults, type Scenario } from './report.js';
-import { cpuPerRequest, type CpuRow } from './cpu.js';
+import { cpuPerRequest, STEADY_WARMUP, type CpuRow } from './cpu.js';
 import { ROOT, startFloor, startGateway, startNaive, startProxy, stopAll, type System } from './systems.js';
 import { recordedUpstreams, startVendors, type VendorSet } from './vendors.js';
 import type { FloorUpstream } from './floor.js';
@@ -37,6 +37,8 @@ const { values } = parseArgs({
     'profile-path': { type: 'string' },
     'profile-out': { type: 'string' },
     'cpu-requests': { type: 'string', default: '300' },
+    // Requests 8 at a time before the CPU figures (0: only the 30 sequential ones, as before 2026-12-01).
+    'cpu-warmup': { type: 'string', default: String(STEADY_WARMUP.requests) },
   },
 });
 const quick = values.quick;
@@ -47,13 +49,15 @@ const C = Number(values.connections);
 // Rows that cost a lot per request (deep pages, the naive aggregator) run with fewer connections: with 20,
 // a 2-CPU machine would only measure the naive aggregator's queue.
 const CD = Number(values['depth-connections']);
-const load: LoadOptions = quick ? { connections: C, durationS: 1, maxS: 4 } : { connections: C, durationS: 10, maxS: 30 };
+// Quick throughput rows last 3 s: at 1 s, repeated runs of the same code gave throughputVsFloor 0.27-1.39 on this shared machine.
+const load: LoadOptions = quick ? { connections: C, durationS: 3, maxS: 6 } : { connections: C, durationS: 10, maxS: 30 };
 const depth = { connections: CD };
 const withProfile = values.profile ?? !quick;
 const LIMIT = 10;
 const DEPTHS = [0, 100, 1_000, 10_000];
 const CURSOR_DEPTH = 10_000;
 const CPU_REQUESTS = Number(values['cpu-requests']);
+const CPU_WARMUP = Number(values['cpu-warmup']);
 /** The single-vendor first page of the CPU figure: one lazily read vendor, one upstream call. */
 const SINGLE = `/conversations?limit=${LIMIT}&vendor=siteassist`;
 const started = performance.now();
@@ -245,18 +249,21 @@ async function main(v: VendorSet): Promise<void> {
 async function cpuFigures(gateway: System, proxy: System, floor: System, first: string) {
   // The gateway and its floor run side by side (each its own sequential stream, each counting only its own
   // process's CPU), which halves the time this takes; the gateway's two pages run one after the other.
-  const pair = async (path: string, floorSys: System) => {
-    const [gw, fl]: CpuRow[] = await Promise.all([cpuPerRequest(gateway, path, CPU_REQUESTS), cpuPerRequest(floorSys, path, CPU_REQUESTS)]);
+  // The three-vendor page runs the code the single-vendor one has already warmed: a quarter of its warm-up.
+  const pair = async (path: string, floorSys: System, warmupRequests: number) => {
+    const warmup = { ...STEADY_WARMUP, requests: warmupRequests };
+    const [gw, fl]: CpuRow[] = await Promise.all([cpuPerRequest(gateway, path, CPU_REQUESTS, warmup), cpuPerRequest(floorSys, path, CPU_REQUESTS, warmup)]);
     return {
       path,
       requests: CPU_REQUESTS,
+      warmupRequests,
       floor: floorSys.name,
       cpuMsPerRequest: { gateway: gw!.cpuMsPerRequest, floor: fl!.cpuMsPerRequest },
       meanMs: { gateway: gw!.meanMs, floor: fl!.meanMs },
       cpuVsFloor: round(gw!.cpuMsPerRequest / fl!.cpuMsPerRequest),
     };
   };
-  return { singleVendor: await pair(SINGLE, proxy), threeVendor: await pair(first, floor) };
+  return { singleVendor: await pair(SINGLE, proxy, CPU_WARMUP), threeVendor: await pair(first, floor, Math.round(CPU_WARMUP / 4)) };
 }
 
 /** --quick: the hot-path figures into bench/results.json, over the last full run's other figures. */

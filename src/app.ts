@@ -33,6 +33,8 @@ export interface Logger {
 export interface AppDeps extends ListDeps {
   gateway: GatewayConfig;
   logger: Logger;
+  /** Where each answer's request line goes (default: `logger`). */
+  requestLogger?: Pick<Logger, 'info' | 'warn'>;
   /** Shared state: breakers and 429 memory (for /vendors, /metrics), and where it lives (for /readyz). */
   store: StateStore;
   /**
@@ -71,7 +73,7 @@ export function createApp(deps: AppDeps) {
     ...(deps.mirrors ? { mirrors: deps.mirrors } : {}),
   });
 
-  frontDoor(app, { metrics, logger: deps.logger, ...(deps.ready ? { ready: deps.ready } : {}) });
+  frontDoor(app, { metrics, logger: deps.logger, ...(deps.requestLogger ? { requestLogger: deps.requestLogger } : {}), ...(deps.ready ? { ready: deps.ready } : {}) });
   app.use(inputLimits(inbound));
   // Every client-facing route is guarded here (add future ones, e.g. /vendors/*, to this list).
   const auth = clientAuth(inbound, { failures: { throttle: guards.authFailures, clock: deps.clock, logger: deps.logger } });
@@ -132,7 +134,7 @@ function stateStoreProblem(store: StateStore): string | null {
  * The app of the metrics listener (METRICS_PORT): only GET /metrics, with the same request ids, path and
  * method checks and problem+json refusals as the main app.
  */
-export function createMetricsApp(deps: { metrics: GatewayMetrics; logger: Logger; ready?: () => boolean }) {
+export function createMetricsApp(deps: { metrics: GatewayMetrics; logger: Logger; requestLogger?: Pick<Logger, 'info' | 'warn'>; ready?: () => boolean }) {
   const app = new OpenAPIHono<AppEnv>();
   frontDoor(app, deps);
   serveMetrics(app, deps.metrics);

@@ -35,6 +35,8 @@ export interface GatewayOptions {
   configDir: string;
   env: Env;
   logger: Logger;
+  /** Where each answer's request line goes (default: `logger`). */
+  requestLogger?: Pick<Logger, 'info' | 'warn'>;
   cursorSecret?: string;
   /** Simulators by name, started for vendors whose baseUrl is empty (see src/config/simulators.ts). Omit to never start one. */
   simulators?: Readonly<Record<string, SimulatorModule>>;
@@ -185,7 +187,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     guards ??= createInboundGuards(config.gateway, { clock, logger: opts.logger });
     guards.configure(config.gateway);
     metrics.observeConfig(hash, clock.now());
-    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, store, inboundStore, clock, hints, metrics, health, guards, ...(opts.serveMetrics === false ? { serveMetrics: false } : {}), ...(mirrors ? { mirrors } : {}), ...(opts.ready ? { ready: opts.ready } : {}) });
+    const app = createApp({ gateway: config.gateway, vendors, upstream, cursors, logger: opts.logger, ...(opts.requestLogger ? { requestLogger: opts.requestLogger } : {}), store, inboundStore, clock, hints, metrics, health, guards, ...(opts.serveMetrics === false ? { serveMetrics: false } : {}), ...(mirrors ? { mirrors } : {}), ...(opts.ready ? { ready: opts.ready } : {}) });
     return { app, config, vendors };
   };
 

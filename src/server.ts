@@ -9,6 +9,7 @@ import { logIds } from './tracing/tracing.js';
 import { createMetricsApp } from './app.js';
 import { buildGateway } from './gateway.js';
 import { gatewayServer, listen } from './inbound/listener.js';
+import { logSink } from './inbound/log-sink.js';
 import { ConfigError } from './config/load.js';
 import { simulatorMode } from './config/simulators.js';
 import { watchConfig } from './config/watch.js';
@@ -23,7 +24,11 @@ const { vars, all } = (() => {
     process.exit(1);
   }
 })();
-const logger = pino({
+const pretty = vars.LOG_FORMAT === 'pretty';
+// Request lines are batched (at most 200 ms late); every other line is written at once, in order after them.
+const sink = pretty ? undefined : logSink(1, { maxDelayMs: 200, maxChars: 16_384 });
+if (sink) process.on('exit', sink.flush);
+const logOptions = {
   level: vars.LOG_LEVEL,
   base: { service: 'switchboard' },
   // Belt and braces: nothing we log carries these, and if something ever does they stay hidden.
@@ -31,8 +36,10 @@ const logger = pino({
   // Each line made inside a span carries its trace_id and span_id (nothing while tracing is off).
   // A fresh object each time: pino merges the line's fields into what mixin returns.
   mixin: () => logIds() ?? {},
-  ...(vars.LOG_FORMAT === 'pretty' ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-});
+  ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
+};
+const logger = sink ? pino(logOptions, sink.now) : pino(logOptions);
+const requestLogger = sink ? pino(logOptions, sink.batched) : logger;
 let draining = false;
 // Before anything serves, so every request is traced. Off without an OTLP endpoint: the API stays a no-op.
 const tracing = tracingWanted(vars) ? startTracing({ version: packageVersion(), ...(vars.BUILD_COMMIT ? { commit: vars.BUILD_COMMIT } : {}) }) : undefined;
@@ -54,6 +61,7 @@ try {
     configDir: vars.CONFIG_DIR,
     env: all,
     logger,
+    requestLogger,
     ready: () => !draining,
     ...(store ? { store } : {}),
     ...(vars.CURSOR_SECRET ? { cursorSecret: vars.CURSOR_SECRET } : {}),
@@ -65,7 +73,7 @@ try {
     // With METRICS_PORT, /metrics is on its own listener only (ops keep it off the public port).
     ...(vars.METRICS_PORT !== undefined ? { serveMetrics: false } : {}),
   });
-  const metricsServer = vars.METRICS_PORT !== undefined ? gatewayServer(createMetricsApp({ metrics: gateway.metrics, logger, ready: () => !draining }).fetch, { logger }) : undefined;
+  const metricsServer = vars.METRICS_PORT !== undefined ? gatewayServer(createMetricsApp({ metrics: gateway.metrics, logger, requestLogger, ready: () => !draining }).fetch, { logger }) : undefined;
   if (metricsServer) {
     const host = vars.METRICS_HOST ?? vars.HOST;
     const { port } = await listen(metricsServer, vars.METRICS_PORT!, host);

@@ -25,6 +25,8 @@ import { levelFor, maskedQuery } from './request-log.js';
 export interface FrontDoorDeps {
   metrics: Pick<GatewayMetrics, 'observeRequest' | 'observeClient'>;
   logger: Logger;
+  /** Where each answer's request line goes (default: `logger`); server.ts passes one whose lines are batched. */
+  requestLogger?: Pick<Logger, 'info' | 'warn'>;
   /** False while starting or draining. */
   ready?: () => boolean;
 }
@@ -35,6 +37,7 @@ export function frontDoor(app: Hono<AppEnv>, deps: FrontDoorDeps): void {
   if (tracingOn()) app.use(requestSpan());
   // Then, so it times and counts every answer, refusals included.
   app.use(httpMetrics(deps.metrics));
+  const requestLog = deps.requestLogger ?? deps.logger;
   app.use(async (c, next) => {
     const id = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', id);
@@ -66,7 +69,7 @@ export function frontDoor(app: Hono<AppEnv>, deps: FrontDoorDeps): void {
       ...(problem ? { code: problem.code, ...(problem.invalidParams ? { invalidParams: problem.invalidParams } : {}) } : {}),
       ...(vendors ? { vendors } : {}),
     };
-    deps.logger[levelFor(status)](line, 'request');
+    requestLog[levelFor(status)](line, 'request');
     // Items a vendor sent that could not be mapped are dropped from the page: say so once per request.
     for (const v of vendors ?? []) {
       if (v.dropped > 0) deps.logger.warn({ requestId: id, vendor: v.vendor, dropped: v.dropped }, 'dropped vendor items that could not be mapped (no id or unreadable timestamp)');

@@ -82,7 +82,10 @@ describe('OTLP/HTTP export from a gateway process', () => {
     // The simulator runs here: it received the vendor span's traceparent.
     const sent = sims.sims.get('siteassist')!.calls.map((c) => c.headers.traceparent).filter(Boolean);
     expect(sent).toContain(`00-${TRACE_ID}-${vendor[0]!.spanId}-01`);
-    const line = gw.output().split('\n').filter((l) => l.includes('"requestId":"otlp-test-1"')).map((l) => JSON.parse(l))[0];
+    // The request line goes out with its batch, at most 200 ms after the answer (src/inbound/log-sink.ts).
+    const lineOf = () => gw.output().split('\n').filter((l) => l.includes('"requestId":"otlp-test-1"')).map((l) => JSON.parse(l))[0];
+    for (let i = 0; i < 100 && !lineOf(); i++) await new Promise((r) => setTimeout(r, 50));
+    const line = lineOf();
     expect(line).toMatchObject({ msg: 'request', trace_id: TRACE_ID, span_id: server.spanId });
   });
 });
