@@ -79,6 +79,19 @@ try {
     const { port } = await listen(metricsServer, vars.METRICS_PORT!, host);
     logger.info({ host, port }, 'metrics listening');
   }
+  // Reload: a valid config serves new requests; an invalid one is logged and the old one keeps serving.
+  // Set up before listening: once "listening" is logged, a SIGHUP reloads (it no longer ends the process)
+  // and a change to the folder is seen (the watch has finished its first scan, or 5 s have passed).
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (why: string) => {
+    logger.info({ why }, 'reloading config');
+    reloading = reloading.then(() => gateway.reload()).catch((e) => logger.error({ err: e }, 'config reload failed'));
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  if (vars.CONFIG_WATCH) {
+    const watcher = watchConfig(vars.CONFIG_DIR, () => reload('config changed'), { onError: (e) => logger.error({ err: e }, 'config watch failed') });
+    await Promise.race([watcher.ready, new Promise((r) => setTimeout(r, 5_000).unref())]);
+  }
   const server = gatewayServer(gateway.fetch, { logger });
   const { port } = await listen(server, vars.PORT, vars.HOST);
   logger.info({ host: vars.HOST, port, vendors: gateway.vendors.filter((v) => v.enabled).map((v) => v.name) }, 'switchboard listening');
@@ -110,16 +123,6 @@ try {
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 
-  // Reload: a valid config serves new requests; an invalid one is logged and the old one keeps serving.
-  let reloading: Promise<unknown> = Promise.resolve();
-  const reload = (why: string) => {
-    logger.info({ why }, 'reloading config');
-    reloading = reloading.then(() => gateway.reload()).catch((e) => logger.error({ err: e }, 'config reload failed'));
-  };
-  process.on('SIGHUP', () => reload('SIGHUP'));
-  if (vars.CONFIG_WATCH) {
-    watchConfig(vars.CONFIG_DIR, () => reload('config changed'), { onError: (e) => logger.error({ err: e }, 'config watch failed') });
-  }
 } catch (e) {
   if (e instanceof ConfigError) {
     logger.fatal({ problems: e.problems }, e.message);
