@@ -5,26 +5,9 @@ import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/harness.js';
 import { listening } from '../helpers/listening.js';
+import { cli, type CliRun } from './cli-process.js';
 import { configCopy, removeConfigCopies } from './config-copy.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI with a clean environment (plus `env`) and waits for it to exit. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/switchboard.js', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 afterAll(removeConfigCopies);
 

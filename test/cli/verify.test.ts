@@ -2,7 +2,6 @@
  * `switchboard verify` as a user runs it: the seed vendors on their embedded simulators, the test dialects
  * on theirs (started here, named by base URL), and configs whose claims are wrong.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,28 +11,11 @@ import { vendorSchema } from '../../src/config/vendor-schema.js';
 import { readConfig } from '../dialects/harness.js';
 import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { DIALECT_VENDORS, ROOT } from '../helpers/harness.js';
+import { cli, type CliRun } from './cli-process.js';
 import { configCopy, removeConfigCopies } from './config-copy.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-/** The CLI in a process of its own, with a clean environment (plus `env`). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/switchboard.js', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function run(argv: string[], env: Record<string, string> = {}): Promise<Run> {
+async function run(argv: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { CONFIG_DIR: join(ROOT, 'config'), ...env });
