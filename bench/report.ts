@@ -1,7 +1,7 @@
 /** BENCHMARKS.md from a results object: the targets, one table per scenario, the chart, the profile. */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { round, type Measurement } from './measure.js';
+import type { Measurement } from './measure.js';
 import type { ProfileSummary } from './profile.js';
 
 export interface Scenario {

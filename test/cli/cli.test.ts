@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/harness.js';
 import { listening } from '../helpers/listening.js';
-import { cli, type CliRun } from './cli-process.js';
+import { cli } from './cli-process.js';
 import { configCopy, removeConfigCopies } from './config-copy.js';
 
 
