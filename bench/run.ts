@@ -11,8 +11,8 @@
  * bench/results.json and keeps the others of the last full run.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
@@ -65,11 +65,13 @@ const log = (msg: string) => console.error(`[bench ${((performance.now() - start
 
 const vendors = await startVendors({ configDir: join(ROOT, 'config'), latencyMs, sizes });
 const systems: (System | undefined)[] = [];
+const dirs: string[] = [];
 try {
   await main(vendors);
 } finally {
   await stopAll(systems);
   await vendors.close();
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 }
 
 async function main(v: VendorSet): Promise<void> {
@@ -129,6 +131,7 @@ async function main(v: VendorSet): Promise<void> {
     [floor, first],
     ...(cached ? [[cached, first] as [System, string]] : []),
   ]);
+  const mirrorsOn = await mirroredFirstPage(v, first, direct.perVendor, proxy, run);
   const hotPath = {
     overheadP50: round(gw1!.p50 / direct.slowestP50),
     throughputVsFloor: round(gwN!.rps / floorN!.rps),
@@ -137,6 +140,7 @@ async function main(v: VendorSet): Promise<void> {
     gatewayP50FirstPageMs: gw1!.p50,
     slowestVendorP50Ms: direct.slowestP50,
     floorP50FirstPageMs: floor1!.p50,
+    mirrorsOn,
   };
   // The profile's load runs 5 s even in a quick run, so a single-vendor page still gives a few thousand samples.
   if (quick) return writeQuick(hotPath, withProfile ? await profileFirstPage(v, values['profile-path'] ?? first, { ...load, durationS: 5, maxS: 10 }, values['profile-out']) : null);
@@ -200,6 +204,7 @@ async function main(v: VendorSet): Promise<void> {
     overheadP50: hotPath.overheadP50,
     throughputVsFloor: hotPath.throughputVsFloor,
     cpuVsFloor: hotPath.cpuVsFloor,
+    mirrorsOn: hotPath.mirrorsOn,
     cpu,
     deepPageSpeedupVsNaive: round(d1k.naive!.p50 / d1k.gateway.p50),
     deepPageUpstreamItems: d1k.gateway.itemsPerResponse,
@@ -292,6 +297,49 @@ function previousMirrors(): { mirrors?: MirrorResults } {
   } catch {
     return {};
   }
+}
+
+/**
+ * The issue's figures once mirrors serve the vendors that can't order for us: the same three-vendor first
+ * page from a gateway with mirrors on (SQLite), its p50 over the slowest vendor still read live, and its
+ * throughput against the bare proxy of the one live call the page then makes (the single-vendor page's).
+ */
+async function mirroredFirstPage(
+  v: VendorSet,
+  first: string,
+  vendorP50s: Record<string, number>,
+  proxy: System,
+  run: (s: Omit<Scenario, 'rows'>, jobs: [System, string, Partial<LoadOptions>?][]) => Promise<Measurement[]>,
+) {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-mirrors-'));
+  dirs.push(dir);
+  const gw = await startGateway({ vendorEnv: v.env, cacheTtlMs: 0, name: 'gateway (mirrors on)', env: { MIRRORS: 'on', MIRROR_STORE: 'sqlite', DATA_DIR: dir } });
+  systems.push(gw);
+  // Measured once every mirrored vendor is served from its copy (its first full read done).
+  const deadline = performance.now() + 90_000;
+  let live: string[];
+  for (;;) {
+    const { plan } = (await (await request(`${gw.url}${first}&explain=true`)).body.json()) as { plan: { vendor: string; read: string }[] };
+    const mirrored = plan.filter((p) => p.read === 'mirror').map((p) => p.vendor);
+    live = plan.filter((p) => p.read !== 'mirror').map((p) => p.vendor);
+    if (mirrored.length > 0 && live.every((n) => plan.find((p) => p.vendor === n)!.read === 'lazy')) break;
+    if (performance.now() > deadline) throw new Error(`mirrors on: not every vendor read whole is served from its mirror after 90 s (${JSON.stringify(plan)})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  log(`mirrors on: ${live.join(', ')} live, the others from their mirrors`);
+  const [one, many, floor] = await run({ id: 'first-page-mirrors', title: 'First page, mirrors on (the vendors read whole served from their copies)' }, [
+    [gw, first, { connections: 1 }],
+    [gw, first],
+    [proxy, SINGLE],
+  ]);
+  const slowestLive = Math.max(...live.map((n) => vendorP50s[n] ?? 0));
+  return {
+    liveVendors: live,
+    overheadP50: round(one!.p50 / slowestLive),
+    throughputVsFloor: round(many!.rps / floor!.rps),
+    gatewayP50Ms: one!.p50,
+    slowestLiveVendorP50Ms: slowestLive,
+  };
 }
 
 /** p50 of each of the first page's upstream calls made directly, one at a time; per vendor its slowest call's. */
