@@ -28,6 +28,10 @@ FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 CONFIG_DIR=/app/config
 # The SQLite mirror (MIRROR_STORE=sqlite, the default) is DATA_DIR/mirror.sqlite.
 ENV DATA_DIR=/app/data
+# The commit this image is built from, for switchboard_build_info and the traces' resource:
+# `docker build --build-arg BUILD_COMMIT=$(git rev-parse --short HEAD) .` (empty: `unknown`).
+ARG BUILD_COMMIT=
+ENV BUILD_COMMIT=${BUILD_COMMIT}
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -62,10 +62,20 @@ const workdir = last(runtime, 'WORKDIR')?.args ?? '/';
 const build = dockerfile.find((s) => s.name !== undefined && all(runtime, 'COPY').some((c) => c.args.includes(`--from=${s.name}`)));
 /** The index of the first RUN of a stage that matches. */
 const runIndex = (s: Stage, re: RegExp) => s.instructions.findIndex((i) => i.op === 'RUN' && re.test(i.args));
-/** The ENV of a stage, in order (`ENV k=v k2="v 2"`). */
-function stageEnv(s: Stage): Record<string, string> {
+/**
+ * The ENV of a stage, in order (`ENV k=v k2="v 2"`), with `${ARG}` and `$ARG` replaced as `docker build` does:
+ * by the `--build-arg` given, else the `ARG`'s default (empty without one).
+ */
+function stageEnv(s: Stage, buildArgs: Record<string, string> = {}): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const a of all(s, 'ARG')) {
+    const [, k = '', v = ''] = /^(\w+)(?:=(.*))?$/.exec(a.args.trim()) ?? [];
+    args[k] = buildArgs[k] ?? v.replace(/^"(.*)"$/, '$1');
+  }
   const env: Record<string, string> = {};
-  for (const e of all(s, 'ENV')) for (const [, k = '', v = ''] of e.args.matchAll(/(\w+)=("[^"]*"|\S+)/g)) env[k] = v.replace(/^"(.*)"$/, '$1');
+  for (const e of all(s, 'ENV')) {
+    for (const [, k = '', v = ''] of e.args.matchAll(/(\w+)=("[^"]*"|\S+)/g)) env[k] = v.replace(/^"(.*)"$/, '$1').replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a?: string, b?: string) => args[(a ?? b)!] ?? '');
+  }
   return env;
 }
 /** VOLUME ["/a", "/b"] or VOLUME /a /b. */
@@ -270,7 +280,9 @@ describe('Dockerfile', () => {
         vendorEnv[`${v.name.toUpperCase()}_BASE_URL`] = sim.url;
       }
       // The ENV of the image, but a free port, loopback, and /app where the image would have it.
-      const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...stageEnv(runtime), ...vendorEnv };
+      const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...stageEnv(runtime, { BUILD_COMMIT: 'c0ffee1' }), ...vendorEnv };
+      expect(env.BUILD_COMMIT, 'ARG BUILD_COMMIT reaches the image as ENV').toBe('c0ffee1');
+      expect(stageEnv(runtime).BUILD_COMMIT, 'built without --build-arg: empty').toBe('');
       const dataPath = inImage(env.DATA_DIR ?? 'data');
       Object.assign(env, { HOST: '127.0.0.1', PORT: '0', CONFIG_DIR: inImage(env.CONFIG_DIR ?? 'config'), DATA_DIR: dataPath });
       // The image sets neither MIRRORS nor MIRROR_STORE: mirrors on, in a SQLite file in DATA_DIR.
@@ -303,6 +315,10 @@ describe('Dockerfile', () => {
         expect(res.statusCode, JSON.stringify(body)).toBe(200);
         expect(body.data).toHaveLength(3);
         expect(body.sources.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+
+        // The build's commit, as the image was built with it.
+        const metrics = await (await request(`http://127.0.0.1:${port}/metrics`)).body.text();
+        expect(metrics).toMatch(/^switchboard_build_info\{[^}]*commit="c0ffee1"[^}]*\} 1$/m);
 
         // Ready, naming each mirrored vendor's mirror: warming until its first full read, then ready.
         const ready = await request(`http://127.0.0.1:${port}/readyz`);
