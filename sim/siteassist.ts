@@ -4,7 +4,7 @@
  */
 import type { Conversation, MessageAuthor } from '../src/model/conversation.js';
 import { generateConversations, type CanonicalConversation, type CanonicalMessage } from './canonical.js';
-import { bearerToken } from './common.js';
+import { bearerToken, listedConversation } from './common.js';
 import { intParam, iso, type SimCredentials, type SimRequest, type SimResponse, type SimulatorModule, type VendorBehaviour } from './kit.js';
 
 const PATH = '/v2/conversations';
@@ -141,25 +141,14 @@ export function siteassistBehaviour(creds: SimCredentials, opts: { spelling?: Sp
 
 function expected(c: CanonicalConversation, vendor: string, opts: { messages: boolean } = { messages: false }): Conversation {
   const human = c.handledBy === 'human';
-  const last = c.messages.at(-1);
+  // SiteAssist's list gives only the last message: asked for, messages are null (it can't give them).
   return {
-    id: `${vendor}:${c.id}`,
-    vendor,
-    externalId: c.id,
-    title: c.title,
-    status: c.status,
+    ...listedConversation(c, vendor, opts, (a) => AUTHOR[ROLE[a]]),
     channel: 'website', // SiteAssist is a website widget; it has no other channel
-    createdAt: iso(c.createdAt),
-    updatedAt: iso(c.updatedAt),
-    lastActivityAt: iso(c.lastActivityAt),
-    closedAt: iso(c.closedAt),
     handledBy: human ? 'human' : 'ai',
     agent: human ? { id: null, name: c.agent.name } : null,
     contact: null,
     messageCount: null,
-    lastMessage: last ? { text: last.text, author: AUTHOR[ROLE[last.author]], createdAt: iso(last.createdAt) } : null,
-    // SiteAssist's list gives only the last message: asked for, messages are null (it can't give them).
-    ...(opts.messages ? { messages: null } : {}),
   };
 }
 

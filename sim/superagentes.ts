@@ -4,7 +4,7 @@
  */
 import type { Conversation, Message, MessageAuthor } from '../src/model/conversation.js';
 import { generateConversations, prng, type CanonicalConversation, type CanonicalMessage } from './canonical.js';
-import { bearerToken, param, stableHash } from './common.js';
+import { bearerToken, listedConversation, param, stableHash } from './common.js';
 import { iso, type SimCredentials, type SimRequest, type SimResponse, type SimulatorModule, type VendorBehaviour } from './kit.js';
 
 const PATH = '/api/user-conversations';
@@ -140,25 +140,14 @@ const toMessage = (m: CanonicalMessage): Message => ({
 });
 
 function expected(c: CanonicalConversation, vendor: string, opts: { messages: boolean }): Conversation {
-  const last = c.messages.at(-1);
   const handledBy = { UNRESOLVED: 'ai', HUMAN_REQUESTED: 'human', RESOLVED: null } as const;
   return {
-    id: `${vendor}:${c.id}`,
-    vendor,
-    externalId: c.id,
-    title: c.title,
-    status: c.status,
-    channel: c.channel,
-    createdAt: iso(c.createdAt),
-    updatedAt: iso(c.updatedAt),
+    ...listedConversation(c, vendor, opts, (a) => AUTHOR[FROM[a]]),
     lastActivityAt: iso(c.updatedAt),
     closedAt: null, // RESOLVED carries no time of its own
     handledBy: handledBy[status(c)],
-    agent: { id: c.agent.id, name: c.agent.name },
-    contact: { name: c.contact.name, email: c.contact.email, phone: c.contact.phone },
     // Only the full conversation lets anyone count messages.
     messageCount: opts.messages ? c.messages.length : null,
-    lastMessage: last ? { text: last.text, author: AUTHOR[FROM[last.author]], createdAt: iso(last.createdAt) } : null,
     ...(opts.messages ? { messages: c.messages.map(toMessage) } : {}),
   };
 }
