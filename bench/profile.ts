@@ -53,14 +53,24 @@ const BUILD = join(ROOT, 'node_modules/.cache/switchboard-bench', createHash('sh
 mkdirSync(BUILD, { recursive: true });
 const BUILD_REAL = realpathSync(BUILD);
 
-/** `keep`: also copy the raw .cpuprofile there (for Chrome DevTools or a closer look). */
-export async function profileFirstPage(v: VendorSet, path: string, load: LoadOptions, keep?: string): Promise<ProfileSummary> {
+export interface ProfileOptions {
+  /** Also copy the raw .cpuprofile there (for Chrome DevTools or a closer look). */
+  keep?: string;
+  /** Over the gateway's environment (e.g. mirrors on, with a DATA_DIR). */
+  env?: Record<string, string>;
+  /** Awaited once the gateway is up, before the load (e.g. until its mirrors serve). */
+  ready?: (url: string) => Promise<unknown>;
+}
+
+export async function profileFirstPage(v: VendorSet, path: string, load: LoadOptions, opts: ProfileOptions = {}): Promise<ProfileSummary> {
+  const { keep } = opts;
   await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD], { cwd: ROOT });
   const dir = await mkdtemp(join(tmpdir(), 'switchboard-prof-'));
   try {
-    const gw = await startGateway({ vendorEnv: v.env, cacheTtlMs: 0, cpuProfDir: dir, script: join(BUILD, 'src/server.js') });
+    const gw = await startGateway({ vendorEnv: v.env, cacheTtlMs: 0, cpuProfDir: dir, script: join(BUILD, 'src/server.js'), ...(opts.env ? { env: opts.env } : {}) });
     let window: [number, number];
     try {
+      await opts.ready?.(gw.url);
       window = (await measure(gw, path, v, load)).windowUs;
     } finally {
       await gw.stop();

@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- --quick] [--latency 20] [--slow 200] [--sizes siteassist=12000,uncodie=300,superagentes=300]
  *                 [--connections 20] [--depth-connections 4] [--profile] [--profile-path /conversations?...]
- *                 [--profile-out raw.cpuprofile] [--cpu-requests 300] [--cpu-warmup 2000]
+ *                 [--profile-out raw.cpuprofile] [--profile-mirrors] [--cpu-requests 300] [--cpu-warmup 2000]
  *
  * Starts the seed vendors' simulators here, the gateway, the floor and the naive aggregator as child
  * processes, and measures them side by side per scenario. The full run writes bench/results.json,
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { renderChart } from './chart.js';
 import { measure, probe, round, type LoadOptions, type Measurement } from './measure.js';
-import { profileFirstPage, type ProfileSummary } from './profile.js';
+import { profileFirstPage, type ProfileOptions, type ProfileSummary } from './profile.js';
 import { evaluateTargets, renderReport, type MirrorResults, type Scenario } from './report.js';
 import { cpuPerRequest, STEADY_WARMUP, type CpuRow } from './cpu.js';
 import { ROOT, startFloor, startGateway, startNaive, startProxy, stopAll, type System } from './systems.js';
@@ -35,6 +35,8 @@ const { values } = parseArgs({
     'depth-connections': { type: 'string', default: '4' },
     profile: { type: 'boolean' },
     'profile-path': { type: 'string' },
+    // The profiled gateway runs with SQLite mirrors on, measured once they serve (as the mirrors-on row).
+    'profile-mirrors': { type: 'boolean', default: false },
     'profile-out': { type: 'string' },
     'cpu-requests': { type: 'string', default: '300' },
     // Requests 8 at a time before the CPU figures (0: only the 30 sequential ones, as before 2026-12-01).
@@ -143,7 +145,7 @@ async function main(v: VendorSet): Promise<void> {
     mirrorsOn,
   };
   // The profile's load runs 5 s even in a quick run, so a single-vendor page still gives a few thousand samples.
-  if (quick) return writeQuick(hotPath, withProfile ? await profileFirstPage(v, values['profile-path'] ?? first, { ...load, durationS: 5, maxS: 10 }, values['profile-out']) : null);
+  if (quick) return writeQuick(hotPath, withProfile ? await profileFirstPage(v, values['profile-path'] ?? first, { ...load, durationS: 5, maxS: 10 }, await profileOptions(first)) : null);
   if (!cached || !naive || !singleFlight) throw new Error('unreachable: the full run starts every system');
 
   // 2. Page depth by offset, at fewer connections (0 included, so the series has one load level).
@@ -190,7 +192,7 @@ async function main(v: VendorSet): Promise<void> {
     [gateway, `/conversations?limit=${LIMIT}&offset=1000`, { connections: 200, durationS: quick ? 3 : 10 }],
   ]);
 
-  const profile: ProfileSummary | null = withProfile ? await profileFirstPage(v, values['profile-path'] ?? first, load, values['profile-out']) : null;
+  const profile: ProfileSummary | null = withProfile ? await profileFirstPage(v, values['profile-path'] ?? first, load, await profileOptions(first)) : null;
 
   const pageSize = 100;
   const vendorCount = v.names.length;
@@ -313,19 +315,9 @@ async function mirroredFirstPage(
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'bench-mirrors-'));
   dirs.push(dir);
-  const gw = await startGateway({ vendorEnv: v.env, cacheTtlMs: 0, name: 'gateway (mirrors on)', env: { MIRRORS: 'on', MIRROR_STORE: 'sqlite', DATA_DIR: dir } });
+  const gw = await startGateway({ vendorEnv: v.env, cacheTtlMs: 0, name: 'gateway (mirrors on)', env: mirrorsEnv(dir) });
   systems.push(gw);
-  // Measured once every mirrored vendor is served from its copy (its first full read done).
-  const deadline = performance.now() + 90_000;
-  let live: string[];
-  for (;;) {
-    const { plan } = (await (await request(`${gw.url}${first}&explain=true`)).body.json()) as { plan: { vendor: string; read: string }[] };
-    const mirrored = plan.filter((p) => p.read === 'mirror').map((p) => p.vendor);
-    live = plan.filter((p) => p.read !== 'mirror').map((p) => p.vendor);
-    if (mirrored.length > 0 && live.every((n) => plan.find((p) => p.vendor === n)!.read === 'lazy')) break;
-    if (performance.now() > deadline) throw new Error(`mirrors on: not every vendor read whole is served from its mirror after 90 s (${JSON.stringify(plan)})`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  const live = await mirrorsServing(gw.url, first);
   log(`mirrors on: ${live.join(', ')} live, the others from their mirrors`);
   const [one, many, floor] = await run({ id: 'first-page-mirrors', title: 'First page, mirrors on (the vendors read whole served from their copies)' }, [
     [gw, first, { connections: 1 }],
@@ -340,6 +332,35 @@ async function mirroredFirstPage(
     gatewayP50Ms: one!.p50,
     slowestLiveVendorP50Ms: slowestLive,
   };
+}
+
+/** With mirrors on, the gateway (its env) and the wait until they serve, for --profile-mirrors. */
+async function profileOptions(first: string): Promise<ProfileOptions> {
+  const keep = values['profile-out'] ? { keep: values['profile-out'] } : {};
+  if (!values['profile-mirrors']) return keep;
+  const dir = await mkdtemp(join(tmpdir(), 'bench-mirrors-'));
+  dirs.push(dir);
+  return { ...keep, env: mirrorsEnv(dir), ready: (url) => mirrorsServing(url, first) };
+}
+
+function mirrorsEnv(dataDir: string): Record<string, string> {
+  return { MIRRORS: 'on', MIRROR_STORE: 'sqlite', DATA_DIR: dataDir };
+}
+
+/**
+ * Waits until every vendor the page reads whole is served from its mirror (its first full read done) and
+ * the others are read lazily; the vendors still read live.
+ */
+async function mirrorsServing(url: string, first: string): Promise<string[]> {
+  const deadline = performance.now() + 90_000;
+  for (;;) {
+    const { plan } = (await (await request(`${url}${first}&explain=true`)).body.json()) as { plan: { vendor: string; read: string }[] };
+    const mirrored = plan.filter((p) => p.read === 'mirror').map((p) => p.vendor);
+    const live = plan.filter((p) => p.read !== 'mirror');
+    if (mirrored.length > 0 && live.every((p) => p.read === 'lazy')) return live.map((p) => p.vendor);
+    if (performance.now() > deadline) throw new Error(`mirrors on: not every vendor read whole is served from its mirror after 90 s (${JSON.stringify(plan)})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** p50 of each of the first page's upstream calls made directly, one at a time; per vendor its slowest call's. */

@@ -81,6 +81,8 @@ export interface ExplainedPlan {
  * to read it with (pinned to the snapshot a walk's cursor carries, where it still can be).
  */
 export interface MirrorCatalog {
+  /** Whether the vendor has a mirror here (ready or not): only such vendors wait for `open`. */
+  covers(vendor: string): boolean;
   open(vendors: readonly string[], pins?: Readonly<Record<string, Snapshot>>): Promise<Map<string, { availability: MirrorAvailability; view?: MirrorView }>>;
 }
 
@@ -104,10 +106,6 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
   const named = q.vendors.length > 0 ? q.vendors : null;
   const included = deps.vendors.filter((v) => v.enabled && (named === null || named.includes(v.name)));
   const withdrawn = (named ?? []).filter((n) => !included.some((v) => v.name === n) && q.positions?.[n] !== 'done');
-  const mirrors = deps.mirrors ? await deps.mirrors.open(included.map((v) => v.name), q.snapshots) : new Map<string, { availability: MirrorAvailability; view?: MirrorView }>();
-  const plan = planQuery(q, included, new Map([...mirrors].map(([k, m]) => [k, m.availability])));
-  if (plan.invalid.length > 0) throw invalidRequest(plan.invalid);
-
   const sourceCtx: SourceContext = {
     upstream: deps.upstream,
     signal: ctx.signal,
@@ -117,6 +115,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     ...(deps.hints ? { hints: deps.hints } : {}),
   };
   const byName = new Map(included.map((v) => [v.name, v]));
+  const { plan, sources: opened, mirrors } = await planAndOpen(q, included, deps.mirrors, sourceCtx);
   const sources: Source[] = [];
   const done = new Set<string>();
   for (const p of plan.vendors) {
@@ -125,7 +124,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
       done.add(p.vendor);
       continue;
     }
-    sources.push(openSource(p, byName.get(p.vendor)!, q, sourceCtx, mirrors.get(p.vendor)?.view));
+    sources.push(opened.get(p.vendor) ?? openSource(p, byName.get(p.vendor)!, q, sourceCtx, mirrors.get(p.vendor)?.view));
   }
 
   const withdrawnFailed: Failed[] = withdrawn.map((vendor) => ({ vendor, failure: withdrawnFailure(vendor, deps.vendors) }));
@@ -186,6 +185,61 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
   };
   if (q.explain) result.plan = explain(plan);
   return result;
+}
+
+type MirrorsOpened = Map<string, { availability: MirrorAvailability; view?: MirrorView }>;
+
+/**
+ * The plan, and the live sources already started. A vendor with a mirror is planned once its mirror's state
+ * is read (a query to the store); the others don't depend on it, so they are planned first and their first
+ * calls sent before that read, which then runs while they travel instead of before them.
+ */
+async function planAndOpen(
+  q: Query,
+  included: readonly CompiledVendor[],
+  catalog: MirrorCatalog | undefined,
+  ctx: SourceContext,
+): Promise<{ plan: Plan; sources: Map<string, Source>; mirrors: MirrorsOpened }> {
+  const sources = new Map<string, Source>();
+  const mirrored = catalog ? included.filter((v) => catalog.covers(v.name)) : [];
+  if (!catalog || mirrored.length === 0) {
+    const plan = planQuery(q, included);
+    if (plan.invalid.length > 0) throw invalidRequest(plan.invalid);
+    return { plan, sources, mirrors: new Map() };
+  }
+  const others = included.filter((v) => !mirrored.includes(v));
+  const first = planQuery(q, others);
+  // Started only when the request can't be refused for them (it still may be for a mirrored vendor's plan:
+  // then their calls are abandoned with the request).
+  const early = first.invalid.length === 0 ? new AbortController() : null;
+  const stop = () => early?.abort(ctx.signal.reason);
+  if (early) {
+    ctx.signal.addEventListener('abort', stop, { once: true });
+    const earlyCtx = { ...ctx, signal: early.signal };
+    for (const p of first.vendors) {
+      if (p.action !== 'fetch' || q.positions?.[p.vendor] === 'done') continue;
+      const s = openSource(p, others.find((v) => v.name === p.vendor)!, q, earlyCtx);
+      s.start?.();
+      sources.set(p.vendor, s);
+    }
+  }
+  try {
+    // The live calls go out through a few layers of awaits (budget, breaker, 429 memory); a SQLite store's
+    // reads are synchronous once they run. One turn of the event loop lets the calls reach their sockets first.
+    if (sources.size > 0) await new Promise<void>((r) => setImmediate(r));
+    const mirrors = await catalog.open(mirrored.map((v) => v.name), q.snapshots);
+    const availability = new Map([...mirrors].map(([k, m]) => [k, m.availability]));
+    const second = planQuery(q, mirrored, availability);
+    if (first.invalid.length > 0 || second.invalid.length > 0) {
+      // The one answer a refusal gives, as one plan of every vendor would word it.
+      throw invalidRequest(planQuery(q, included, availability).invalid);
+    }
+    const byVendor = new Map([...first.vendors, ...second.vendors].map((p) => [p.vendor, p]));
+    return { plan: { vendors: included.map((v) => byVendor.get(v.name)!), invalid: [] }, sources, mirrors };
+  } catch (e) {
+    stop();
+    throw e;
+  }
 }
 
 /**

@@ -100,6 +100,7 @@ export function createMirrors(opts: MirrorsOptions): Mirrors {
 
   return {
     store,
+    covers: (name) => workers.has(name),
     async open(names: readonly string[], pins?: Readonly<Record<string, Snapshot>>) {
       const out = new Map<string, { availability: MirrorAvailability; view?: MirrorView }>();
       await Promise.all(

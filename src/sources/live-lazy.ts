@@ -273,6 +273,8 @@ export function liveLazySource(p: VendorPlan, v: CompiledVendor, q: Query, ctx: 
     vendor: v,
     stats: fetcher.stats,
     stream: () => (latest = orderedStream(v.name, source, { orderBy: q.orderBy, orderDir: q.orderDir, accept, ...(q.after ? { after: q.after } : {}) })),
+    // The first page, shared with every stream; its failure is seen by the stream that reads it.
+    start: () => void source.page(0).catch(() => undefined),
     position: () => latest?.position() ?? null,
     async total(exhausted) {
       // Read from the start to the end: we counted every match ourselves.

@@ -160,6 +160,7 @@ export function liveWholeSource(p: VendorPlan, v: CompiledVendor, q: Query, ctx:
     plan: p,
     vendor: v,
     stats: fetcher.stats,
+    start: () => void load().catch(() => undefined),
     stream: () => deferred(v.name, async () => sortedStream(v.name, await load(), opts)),
     position: () => null,
     // Every match is held: the count is exact (before the cursor's key is applied).

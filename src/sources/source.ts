@@ -58,6 +58,11 @@ export interface Source {
   readonly stats: SourceStats;
   /** A fresh stream over what was already read (the merge runs again when another vendor fails). */
   stream(): OrderedStream;
+  /**
+   * Sends the first read now, before the merge asks for it; its answer (or failure) waits for the merge's
+   * first pull. Live sources have it: the request starts their calls before it reads the mirrors' state.
+   */
+  start?(): void;
   /** Where the latest stream would resume, for the next cursor. */
   position(): VendorPosition | null;
   /** Exact number of matches when it can be known; `exhausted`: the merge read this source to its end. */

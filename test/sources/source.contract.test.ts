@@ -95,6 +95,27 @@ describe.each(['live-lazy', 'live-whole', 'mirror'] as const)('source contract: 
     expect(first.items.map((i) => i.id)).toEqual(ref({}).slice(0, 7));
   });
 
+  it('started before the merge asks (live kinds), its first read goes out at once and the page is the same for the same calls', async () => {
+    const opts = { offset: 0, limit: 7, orderBy: 'lastActivityAt' as const, orderDir: 'desc' as const };
+    const plain = await kind().open(query({ limit: 7 }));
+    const want = await mergePage([plain.stream()], opts);
+    const s = await kind().open(query({ limit: 7 }));
+    if (name === 'mirror') {
+      expect(s.start).toBeUndefined(); // local reads: nothing to send ahead
+    } else {
+      const sim = (name === 'live-whole' ? wholeRig : lazyRig).sim;
+      const before = sim.calls.length;
+      s.start!();
+      s.start!(); // twice: still one read
+      const end = Date.now() + 10_000;
+      while (sim.calls.length === before && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+      expect(sim.calls.length).toBeGreaterThan(before);
+    }
+    const got = await mergePage([s.stream()], opts);
+    expect(got.items.map((i) => i.id)).toEqual(want.items.map((i) => i.id));
+    expect(s.stats.calls).toBe(plain.stats.calls);
+  });
+
   it('after a cursor key, only what comes strictly after it', async () => {
     const all = ref({ orderBy: 'createdAt', orderDir: 'asc' });
     const whole = await drain(await kind().open(query({ orderBy: 'createdAt', orderDir: 'asc' })));
