@@ -6,7 +6,7 @@ import type { FieldsConfig, ValueSpec } from '../config/vendor-schema.js';
 import { searchableText, type Conversation, type Item, type Message } from '../model/conversation.js';
 import { MAX_ITEM_DEPTH, nestsDeeperThan } from '../model/depth.js';
 import { compilePath, compilePaths, type Getter } from './path.js';
-import { BAD_TIME, compileTimeParser } from './time.js';
+import { BAD_TIME, compileTimeParser, isoOf, MAX_INSTANT } from './time.js';
 
 export interface MapOptions {
   messages: boolean;
@@ -109,11 +109,7 @@ function coerce(v: unknown, kind: Kind): string | number | null {
 const describe = (kind: Kind): string => (kind.type === 'enum' ? `value (one of ${kind.values.join(', ')})` : kind.type);
 
 // The time parser keeps numbers within the Date range; anything else shows as null rather than throwing.
-const toIso = (ms: unknown): string | null => {
-  if (typeof ms !== 'number') return null;
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
-};
+const toIso = (ms: unknown): string | null => (typeof ms !== 'number' || !(Math.abs(ms) <= MAX_INSTANT) ? null : isoOf(ms));
 
 /** A nested object (agent, contact, lastMessage): null when every sub-field is null. */
 function compileObject<K extends string>(

@@ -10,7 +10,7 @@ const NUMERIC = /^-?\d+(\.\d+)?$/;
 const SECONDS_CEILING = 1e11;
 
 // The largest instant a Date holds (ECMA-262: ±100,000,000 days from 1970). Past it, toISOString throws.
-const MAX_INSTANT = 8.64e15;
+export const MAX_INSTANT = 8.64e15;
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const digits = (s: string, at: number, n: number): number => {
@@ -98,4 +98,37 @@ export function formatTimeParam(ms: number, format: ParamTimeFormat): string {
     case 'unixMs':
       return String(ms);
   }
+}
+
+const P2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const P3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+// 9999-12-31T23:59:59.999Z: past it (and before 1970) toISOString's own form is used.
+const LAST_FOUR_DIGIT_YEAR = 253402300799999;
+
+/**
+ * `new Date(ms).toISOString()` without the Date: every shown conversation has four or five instants, and
+ * the Date and its native formatting were a visible share of a page's CPU. Whole ms from 1970 to 9999 are
+ * formatted here (days to a civil date as in H. Hinnant's `civil_from_days`); anything else by toISOString.
+ * The strings are equal (test/dialect/time.test.ts compares them over generated instants).
+ */
+export function isoOf(ms: number): string {
+  if (!(ms >= 0 && ms <= LAST_FOUR_DIGIT_YEAR) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const days = Math.floor(ms / 86_400_000);
+  let rem = ms - days * 86_400_000;
+  // Days since 0000-03-01, in 400-year eras: March first, so a leap day ends its year.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const h = Math.floor(rem / 3_600_000);
+  rem -= h * 3_600_000;
+  const mi = Math.floor(rem / 60_000);
+  rem -= mi * 60_000;
+  const s = Math.floor(rem / 1000);
+  return `${P2[Math.floor(y / 100)]}${P2[y % 100]}-${P2[m]}-${P2[d]}T${P2[h]}:${P2[mi]}:${P2[s]}.${P3[rem - s * 1000]}Z`;
 }

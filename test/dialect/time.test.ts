@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BAD_TIME, compileTimeParser } from '../../src/dialect/time.js';
+import { BAD_TIME, compileTimeParser, isoOf } from '../../src/dialect/time.js';
 
 describe('vendor timestamps', () => {
   it('a number past the Date range is unreadable (BAD_TIME: the item is dropped) in every numeric format, not an instant toISOString throws on', () => {
@@ -67,4 +67,17 @@ describe('vendor timestamps', () => {
       { numRuns: 20_000 },
     );
   });
+
+  it('an instant is shown exactly as toISOString shows it: every whole ms of 1970-9999 and the leap days, and whatever it leaves to toISOString (before 1970, past 9999, fractions, the Date range edges)', () => {
+    const same = (ms: number) => expect(isoOf(ms), String(ms)).toBe(new Date(ms).toISOString());
+    fc.assert(fc.property(fc.integer({ min: 0, max: 253402300799999 }), (ms) => void same(ms)), { numRuns: 20_000 });
+    fc.assert(fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => void same(ms)), { numRuns: 5_000 });
+    fc.assert(fc.property(fc.double({ min: -8.64e15, max: 8.64e15, noNaN: true }), (ms) => void same(ms)), { numRuns: 5_000 });
+    for (const day of ['1972-02-29', '2000-02-29', '2024-02-29', '2100-03-01', '2400-02-29', '9999-12-31']) {
+      const start = Date.parse(`${day}T00:00:00.000Z`);
+      for (const ms of [start - 1, start, start + 86_399_999, start + 86_400_000]) same(ms);
+    }
+    for (const ms of [0, -1, 253402300799999, 253402300800000, 8.64e15, -8.64e15, 0.5, 1.999]) same(ms);
+  });
 });
+
