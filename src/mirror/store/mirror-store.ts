@@ -8,6 +8,7 @@ import { sql, type Insertable, type Selectable, type SelectQueryBuilder, type Tr
 import type { Filters, OrderDir, OrderField, SortKey } from '../../model/query.js';
 import type { MirrorDb } from './connect.js';
 import { CURRENT, NULL_LAST_ASC, NULL_LAST_DESC, type MirrorDatabase, type MirrorsTable, type RowsTable, type SortColumn } from './tables.js';
+import { QueryTemplates } from './templates.js';
 
 export interface PassReport {
   kind: 'full' | 'incremental' | 'head';
@@ -117,7 +118,12 @@ const fromAsc = (v: number): number | null => (v === NULL_LAST_ASC ? null : v);
 
 
 export class MirrorStore {
-  constructor(private readonly conn: MirrorDb) {}
+  /** What requests read (meta, pages, shapes, counts), compiled once per shape. */
+  private readonly reads: QueryTemplates;
+
+  constructor(private readonly conn: MirrorDb) {
+    this.reads = new QueryTemplates(conn.reader);
+  }
 
   get dialect() {
     return this.conn.dialect;
@@ -140,12 +146,14 @@ export class MirrorStore {
 
   /** The mirror of this vendor, origin, credentials and mapping, if there is one (it is never made here). */
   async find(vendor: string, identity: string, mapping: string): Promise<MirrorMeta | null> {
-    const row = await this.conn.reader.selectFrom('mirrors').selectAll().where('vendor', '=', vendor).where('identity', '=', identity).where('mapping', '=', mapping).executeTakeFirst();
+    const [row] = await this.reads.rows('find', [vendor, identity, mapping], ([v, i, m]) =>
+      this.conn.reader.selectFrom('mirrors').selectAll().where('vendor', '=', v as string).where('identity', '=', i as string).where('mapping', '=', m as string),
+    );
     return row ? toMeta(row) : null;
   }
 
   async meta(id: number): Promise<MirrorMeta | null> {
-    const row = await this.conn.reader.selectFrom('mirrors').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await this.reads.rows('meta', [id], ([i]) => this.conn.reader.selectFrom('mirrors').selectAll().where('id', '=', i as number));
     return row ? toMeta(row) : null;
   }
 
@@ -296,13 +304,17 @@ export class MirrorStore {
    */
   async page(id: number, rev: number, filters: MirrorFilters, orderBy: OrderField, orderDir: OrderDir, after: SortKey | undefined, limit: number): Promise<RowKey[]> {
     const col = sortColumn(orderBy, orderDir);
-    let q = this.conn.reader.selectFrom('mirror_rows').select(['id', 'la_asc', 'cr_asc', 'up_asc', 'lead_id', 'visitor_id', 'user_id']).where('mirror_id', '=', id);
-    q = applyFilters(asOf(q, rev), filters);
-    if (after) {
-      const key = sortValue(after.time, orderDir);
-      q = q.where(({ eb, refTuple, tuple }) => eb(refTuple(col, 'id'), orderDir === 'asc' ? '>' : '<', tuple(key, after.id)));
-    }
-    const rows = await q.orderBy(col, orderDir).orderBy('id', orderDir).limit(limit).execute();
+    const f = filterValues(filters);
+    const values = [id, rev, ...f.values, ...(after ? [sortValue(after.time, orderDir), after.id] : []), limit];
+    const rows = await this.reads.rows(`page:${col}:${after ? 'after' : 'first'}:${f.names.join(',')}`, values, (v) => {
+      let q = asOf(this.conn.reader.selectFrom('mirror_rows').select(['id', 'la_asc', 'cr_asc', 'up_asc', 'lead_id', 'visitor_id', 'user_id']).where('mirror_id', '=', v[0] as number), v[1] as number);
+      q = applyFilters(q, f.names, v.slice(2, 2 + f.names.length));
+      if (after) {
+        const [key, afterId] = v.slice(2 + f.names.length, 4 + f.names.length);
+        q = q.where(({ eb, refTuple, tuple }) => eb(refTuple(col, 'id'), orderDir === 'asc' ? '>' : '<', tuple(key as number, afterId as string)));
+      }
+      return q.orderBy(col, orderDir).orderBy('id', orderDir).limit(v.at(-1) as number);
+    });
     return rows.map((r) => ({ id: r.id, la: fromAsc(r.la_asc), cr: fromAsc(r.cr_asc), up: fromAsc(r.up_asc), leadId: r.lead_id, visitorId: r.visitor_id, userId: r.user_id }));
   }
 
@@ -315,9 +327,10 @@ export class MirrorStore {
     const extra = with_.extra ? sql<string | null>`extra` : sql<null>`null`;
     const raw = with_.raw ? sql<string | null>`raw` : sql<null>`null`;
     for (let i = 0; i < ids.length; i += 500) {
-      const rows = await asOf(this.conn.reader.selectFrom('mirror_rows').select(['id', 'doc', extra.as('extra'), raw.as('raw')]).where('mirror_id', '=', id), rev)
-        .where('id', 'in', ids.slice(i, i + 500))
-        .execute();
+      const batch = ids.slice(i, i + 500);
+      const rows = await this.reads.rows(`shapes:${with_.extra}:${with_.raw}:${batch.length}`, [id, rev, ...batch], (v) =>
+        asOf(this.conn.reader.selectFrom('mirror_rows').select(['id', 'doc', extra.as('extra'), raw.as('raw')]).where('mirror_id', '=', v[0] as number), v[1] as number).where('id', 'in', v.slice(2) as string[]),
+      );
       for (const r of rows) out.set(r.id, { doc: r.doc, extra: r.extra, raw: r.raw });
     }
     return out;
@@ -345,14 +358,16 @@ export class MirrorStore {
 
   /** How many conversations match `filters` as of revision `rev`. */
   async count(id: number, rev: number, filters: MirrorFilters): Promise<number> {
-    const q = applyFilters(asOf(this.conn.reader.selectFrom('mirror_rows').where('mirror_id', '=', id), rev), filters);
-    const row = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return Number(row.n);
+    const f = filterValues(filters);
+    const [row] = await this.reads.rows(`count:${f.names.join(',')}`, [id, rev, ...f.values], (v) =>
+      applyFilters(asOf(this.conn.reader.selectFrom('mirror_rows').where('mirror_id', '=', v[0] as number), v[1] as number), f.names, v.slice(2)).select((eb) => eb.fn.countAll<number>().as('n')),
+    );
+    return Number(row!.n);
   }
 
   /** The mirror's synced_at while revision `rev` was current (null: unknown, e.g. collected). */
   async syncedAtRev(id: number, rev: number): Promise<number | null> {
-    const row = await this.conn.reader.selectFrom('mirror_revs').select('synced_at').where('mirror_id', '=', id).where('rev', '=', rev).executeTakeFirst();
+    const [row] = await this.reads.rows('syncedAtRev', [id, rev], ([i, r]) => this.conn.reader.selectFrom('mirror_revs').select('synced_at').where('mirror_id', '=', i as number).where('rev', '=', r as number));
     return row?.synced_at ?? null;
   }
 
@@ -534,23 +549,69 @@ function asOf<O>(q: RowQuery<O>, rev: number): RowQuery<O> {
   return q.where('valid_from', '<=', rev).where('valid_to', '>', rev);
 }
 
-/** The API's filter semantics over the stored columns (see plan/local-filter.ts for the same, live). */
-function applyFilters<O>(q: RowQuery<O>, f: MirrorFilters): RowQuery<O> {
-  if (f.status !== undefined) q = q.where('status', '=', f.status);
-  if (f.channel !== undefined) q = q.where('channel', '=', f.channel);
-  if (f.agentId !== undefined) q = q.where('agent_id', '=', f.agentId);
-  if (f.leadId !== undefined) q = q.where('lead_id', '=', f.leadId.toLowerCase());
-  if (f.visitorId !== undefined) q = q.where('visitor_id', '=', f.visitorId.toLowerCase());
-  if (f.userId !== undefined) q = q.where('user_id', '=', f.userId.toLowerCase());
-  if (f.search !== undefined) {
-    const pattern = `%${f.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q = q.where(sql<boolean>`${sql.ref('search')} like ${pattern} escape '\\'`);
+type FilterName = keyof MirrorFilters;
+
+/** The filters set, in one order, with their values as the columns hold them (ids lower-cased, search as a LIKE pattern). */
+function filterValues(f: MirrorFilters): { names: FilterName[]; values: unknown[] } {
+  const names: FilterName[] = [];
+  const values: unknown[] = [];
+  for (const name of FILTER_ORDER) {
+    const v = f[name];
+    if (v === undefined) continue;
+    names.push(name);
+    values.push(name === 'leadId' || name === 'visitorId' || name === 'userId' ? (v as string).toLowerCase() : name === 'search' ? `%${(v as string).toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : v);
   }
-  // A missing instant is stored as the sentinel that fails each bound: after → the desc key, before → the asc key.
-  if (f.createdAfter !== undefined) q = q.where('cr_desc', '>=', f.createdAfter);
-  if (f.createdBefore !== undefined) q = q.where('cr_asc', '<', f.createdBefore);
-  if (f.updatedAfter !== undefined) q = q.where('up_desc', '>=', f.updatedAfter);
-  if (f.updatedBefore !== undefined) q = q.where('up_asc', '<', f.updatedBefore);
+  return { names, values };
+}
+
+// Every filter, or this fails to compile: a filter left out here would be ignored by the mirror.
+const EVERY_FILTER: Record<FilterName, true> = { status: true, channel: true, agentId: true, leadId: true, visitorId: true, userId: true, search: true, createdAfter: true, createdBefore: true, updatedAfter: true, updatedBefore: true };
+const FILTER_ORDER = Object.keys(EVERY_FILTER) as FilterName[];
+
+/**
+ * The API's filter semantics over the stored columns (see plan/local-filter.ts for the same, live), for
+ * the `names` filterValues gave, with its values (or a template's markers) as they are.
+ */
+function applyFilters<O>(q: RowQuery<O>, names: readonly FilterName[], values: readonly unknown[]): RowQuery<O> {
+  names.forEach((name, i) => {
+    const v = values[i] as never;
+    switch (name) {
+      case 'status':
+        q = q.where('status', '=', v);
+        break;
+      case 'channel':
+        q = q.where('channel', '=', v);
+        break;
+      case 'agentId':
+        q = q.where('agent_id', '=', v);
+        break;
+      case 'leadId':
+        q = q.where('lead_id', '=', v);
+        break;
+      case 'visitorId':
+        q = q.where('visitor_id', '=', v);
+        break;
+      case 'userId':
+        q = q.where('user_id', '=', v);
+        break;
+      case 'search':
+        q = q.where(sql<boolean>`${sql.ref('search')} like ${v} escape '\\'`);
+        break;
+      // A missing instant is stored as the sentinel that fails each bound: after → the desc key, before → the asc key.
+      case 'createdAfter':
+        q = q.where('cr_desc', '>=', v);
+        break;
+      case 'createdBefore':
+        q = q.where('cr_asc', '<', v);
+        break;
+      case 'updatedAfter':
+        q = q.where('up_desc', '>=', v);
+        break;
+      case 'updatedBefore':
+        q = q.where('up_asc', '<', v);
+        break;
+    }
+  });
   return q;
 }
 
