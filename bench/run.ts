@@ -319,16 +319,20 @@ async function mirroredFirstPage(
   systems.push(gw);
   const live = await mirrorsServing(gw.url, first);
   log(`mirrors on: ${live.join(', ')} live, the others from their mirrors`);
-  const [one, many, floor] = await run({ id: 'first-page-mirrors', title: 'First page, mirrors on (the vendors read whole served from their copies)' }, [
+  const [one, many, floor, floorOne] = await run({ id: 'first-page-mirrors', title: 'First page, mirrors on (the vendors read whole served from their copies)' }, [
     [gw, first, { connections: 1 }],
     [gw, first],
     [proxy, SINGLE],
+    [proxy, SINGLE, { connections: 1 }],
   ]);
   const slowestLive = Math.max(...live.map((n) => vendorP50s[n] ?? 0));
   return {
     liveVendors: live,
     overheadP50: round(one!.p50 / slowestLive),
     throughputVsFloor: round(many!.rps / floor!.rps),
+    // The bare proxy's own p50 over the vendor's: what one more process on the path costs here, the least
+    // overheadP50 can be on this machine.
+    proxyOverheadP50: round(floorOne!.p50 / slowestLive),
     gatewayP50Ms: one!.p50,
     slowestLiveVendorP50Ms: slowestLive,
   };
