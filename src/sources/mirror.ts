@@ -34,11 +34,14 @@ export const mirrorCounts = (): MirrorCounts => new LRUCache<string, number>({ m
 
 /** Rows asked of the store at most per read; a page needs far fewer. */
 const MAX_BATCH = 1_000;
+/** Reads of at most this many rows bring the rows' shapes along (see readMore). */
+const INLINE_SHAPES = 128;
 
 export function mirrorSource(p: VendorPlan, v: CompiledVendor, q: Query, view: MirrorView, clock: Clock): Source {
   const stats = emptyStats();
   const filters = mirrorFilters(q.filters, p.pushed);
   const include = { messages: q.include.includes('messages'), raw: q.include.includes('raw') };
+  const parts = { extra: include.messages, raw: include.raw };
   const timed = async <T>(f: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
@@ -59,13 +62,27 @@ export function mirrorSource(p: VendorPlan, v: CompiledVendor, q: Query, view: M
       const last = rows.at(-1);
       const after = last ? { time: last.times[q.orderBy], id: last.id } : q.after;
       const size = Math.min(MAX_BATCH, rows.length < want ? want - rows.length : MAX_BATCH);
-      const got = await view.store.page(view.mirrorId, view.rev, filters, q.orderBy, q.orderDir, after, size);
-      for (const r of got) {
-        const item = new MirrorItem(r, include);
+      // A short read (a first page, a cursor's page) shows most of what it reads: their shapes come in the
+      // same query. A deep one (offset=1000) reads keys only, and the shapes of the few it shows after.
+      const add = (item: MirrorItem) => {
         rows.push(item);
         mine.add(item);
+      };
+      let got: number;
+      if (size <= INLINE_SHAPES) {
+        const read = await view.store.page(view.mirrorId, view.rev, filters, q.orderBy, q.orderDir, after, size, parts);
+        for (const r of read) {
+          const item = new MirrorItem(r, include);
+          item.fill(r);
+          add(item);
+        }
+        got = read.length;
+      } else {
+        const read = await view.store.page(view.mirrorId, view.rev, filters, q.orderBy, q.orderDir, after, size);
+        for (const r of read) add(new MirrorItem(r, include));
+        got = read.length;
       }
-      if (got.length < size) ended = true;
+      if (got < size) ended = true;
     }).finally(() => {
       reading = null;
     }));
@@ -96,7 +113,7 @@ export function mirrorSource(p: VendorPlan, v: CompiledVendor, q: Query, view: M
     async fill(items) {
       const todo = items.filter((i): i is MirrorItem => mine.has(i) && !(i as MirrorItem).filled);
       if (todo.length === 0) return;
-      const shapes = await timed(() => view.store.shapes(view.mirrorId, view.rev, todo.map((i) => i.id), { extra: include.messages, raw: include.raw }));
+      const shapes = await timed(() => view.store.shapes(view.mirrorId, view.rev, todo.map((i) => i.id), parts));
       for (const item of todo) {
         const s = shapes.get(item.id);
         if (!s) throw new Error(`${item.id} vanished from revision ${view.rev} of the mirror`);

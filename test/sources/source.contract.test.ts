@@ -137,3 +137,31 @@ describe.each(['live-lazy', 'live-whole', 'mirror'] as const)('source contract: 
     }
   });
 });
+
+describe('mirror source reads', () => {
+  it('a short read brings its rows shapes in the same query; a deep one reads keys and fills only the items the page shows', async () => {
+    const store = lazyRig.store;
+    const calls = { page: 0, shapes: 0, shapeIds: 0 };
+    const page = store.page.bind(store);
+    const shapes = store.shapes.bind(store);
+    store.page = ((...a: Parameters<typeof page>) => (calls.page++, page(...a))) as typeof store.page;
+    store.shapes = ((id, rev, ids, w) => (calls.shapes++, (calls.shapeIds += ids.length), shapes(id, rev, ids, w))) as typeof store.shapes;
+    try {
+      const mirror = kinds.find((k) => k.name === 'mirror')!;
+      // 11 rows read (a first page of 10 and the one after it), then 141 (offset 40, limit 100: past 128 rows, keys only).
+      for (const [offset, limit] of [[0, 10], [40, 100]] as const) {
+        Object.assign(calls, { page: 0, shapes: 0, shapeIds: 0 });
+        const s = await mirror.open(query({ limit, offset }));
+        const merged = await mergePage([s.stream()], { offset, limit, orderBy: 'lastActivityAt', orderDir: 'desc' });
+        await s.fill!(merged.items);
+        // What the page shows is whole either way.
+        const want = ref({}).slice(offset, offset + limit);
+        expect(merged.items.map((i) => i.conversation.id)).toEqual(want);
+        expect(calls).toEqual(offset === 0 ? { page: 1, shapes: 0, shapeIds: 0 } : { page: 1, shapes: 1, shapeIds: want.length });
+      }
+    } finally {
+      store.page = page;
+      store.shapes = shapes;
+    }
+  });
+});

@@ -302,12 +302,20 @@ export class MirrorStore {
    * At most `limit` conversations after `after` in the order, as of revision `rev`, that match `filters`:
    * their ids and instants. What they look like is read by `shapes`, for the ones a page shows.
    */
-  async page(id: number, rev: number, filters: MirrorFilters, orderBy: OrderField, orderDir: OrderDir, after: SortKey | undefined, limit: number): Promise<RowKey[]> {
+  async page(id: number, rev: number, filters: MirrorFilters, orderBy: OrderField, orderDir: OrderDir, after: SortKey | undefined, limit: number): Promise<RowKey[]>;
+  /** With `shapes`: each row's stored shape too, in the same query (for short reads whose rows are all shown). */
+  async page(id: number, rev: number, filters: MirrorFilters, orderBy: OrderField, orderDir: OrderDir, after: SortKey | undefined, limit: number, shapes: ShapeParts): Promise<(RowKey & RowShape)[]>;
+  async page(id: number, rev: number, filters: MirrorFilters, orderBy: OrderField, orderDir: OrderDir, after: SortKey | undefined, limit: number, shapes?: ShapeParts): Promise<(RowKey & Partial<RowShape>)[]> {
     const col = sortColumn(orderBy, orderDir);
     const f = filterValues(filters);
     const values = [id, rev, ...f.values, ...(after ? [sortValue(after.time, orderDir), after.id] : []), limit];
-    const rows = await this.reads.rows(`page:${col}:${after ? 'after' : 'first'}:${f.names.join(',')}`, values, (v) => {
-      let q = asOf(this.conn.reader.selectFrom('mirror_rows').select(['id', 'la_asc', 'cr_asc', 'up_asc', 'lead_id', 'visitor_id', 'user_id']).where('mirror_id', '=', v[0] as number), v[1] as number);
+    const parts = shapes ? `${shapes.extra}:${shapes.raw}` : 'keys';
+    const rows = await this.reads.rows(`page:${col}:${after ? 'after' : 'first'}:${parts}:${f.names.join(',')}`, values, (v) => {
+      const base = this.conn.reader
+        .selectFrom('mirror_rows')
+        .select(['id', 'la_asc', 'cr_asc', 'up_asc', 'lead_id', 'visitor_id', 'user_id'])
+        .select([shapeColumn('doc', !!shapes).as('doc'), shapeColumn('extra', !!shapes?.extra).as('extra'), shapeColumn('raw', !!shapes?.raw).as('raw')]);
+      let q = asOf(base.where('mirror_id', '=', v[0] as number), v[1] as number);
       q = applyFilters(q, f.names, v.slice(2, 2 + f.names.length));
       if (after) {
         const [key, afterId] = v.slice(2 + f.names.length, 4 + f.names.length);
@@ -315,17 +323,26 @@ export class MirrorStore {
       }
       return q.orderBy(col, orderDir).orderBy('id', orderDir).limit(v.at(-1) as number);
     });
-    return rows.map((r) => ({ id: r.id, la: fromAsc(r.la_asc), cr: fromAsc(r.cr_asc), up: fromAsc(r.up_asc), leadId: r.lead_id, visitorId: r.visitor_id, userId: r.user_id }));
+    return rows.map((r) => ({
+      id: r.id,
+      la: fromAsc(r.la_asc),
+      cr: fromAsc(r.cr_asc),
+      up: fromAsc(r.up_asc),
+      leadId: r.lead_id,
+      visitorId: r.visitor_id,
+      userId: r.user_id,
+      ...(shapes ? { doc: r.doc as string, extra: r.extra, raw: r.raw } : {}),
+    }));
   }
 
   /**
    * The stored shapes of these conversations as of revision `rev`. What include=messages adds and the
    * vendor item are read only when asked for.
    */
-  async shapes(id: number, rev: number, ids: readonly string[], with_: { extra: boolean; raw: boolean }): Promise<Map<string, RowShape>> {
+  async shapes(id: number, rev: number, ids: readonly string[], with_: ShapeParts): Promise<Map<string, RowShape>> {
     const out = new Map<string, RowShape>();
-    const extra = with_.extra ? sql<string | null>`extra` : sql<null>`null`;
-    const raw = with_.raw ? sql<string | null>`raw` : sql<null>`null`;
+    const extra = shapeColumn('extra', with_.extra);
+    const raw = shapeColumn('raw', with_.raw);
     for (let i = 0; i < ids.length; i += 500) {
       const batch = ids.slice(i, i + 500);
       const rows = await this.reads.rows(`shapes:${with_.extra}:${with_.raw}:${batch.length}`, [id, rev, ...batch], (v) =>
@@ -543,6 +560,15 @@ function rowValues(mirrorId: number, r: RowInput, rev: number, seenRun: number, 
 }
 
 type RowQuery<O> = SelectQueryBuilder<MirrorDatabase, 'mirror_rows', O>;
+
+/** Which of a row's include-only parts to read: what include=messages adds, and the vendor item. */
+export interface ShapeParts {
+  extra: boolean;
+  raw: boolean;
+}
+
+/** A shape column, or null in its place when not asked for (they may be large). */
+const shapeColumn = (name: 'doc' | 'extra' | 'raw', wanted: boolean) => (wanted ? sql<string | null>`${sql.ref(name)}` : sql<string | null>`null`);
 
 /** The versions current at revision `rev`. */
 function asOf<O>(q: RowQuery<O>, rev: number): RowQuery<O> {
