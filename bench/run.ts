@@ -24,6 +24,7 @@ import { cpuPerRequest, STEADY_WARMUP, type CpuRow } from './cpu.js';
 import { ROOT, startFloor, startGateway, startNaive, startProxy, stopAll, type System } from './systems.js';
 import { recordedUpstreams, startVendors, type VendorSet } from './vendors.js';
 import type { FloorUpstream } from './floor.js';
+import { scratchDatabase, testPostgresUrl } from '../test/helpers/postgres.js';
 
 const { values } = parseArgs({
   options: {
@@ -335,7 +336,29 @@ async function mirroredFirstPage(
     proxyOverheadP50: round(floorOne!.p50 / slowestLive),
     gatewayP50Ms: one!.p50,
     slowestLiveVendorP50Ms: slowestLive,
+    postgres: await mirroredOnPostgres(v, first, slowestLive, run),
   };
+}
+
+/**
+ * The same page with the mirrors in PostgreSQL (its store reads are network round trips, where SQLite's are
+ * calls), when a server answers (MIRROR_STORE_TEST_URL, else 127.0.0.1:5432); null otherwise. A database of
+ * its own, dropped after.
+ */
+async function mirroredOnPostgres(v: VendorSet, first: string, slowestLive: number, run: (s: Omit<Scenario, 'rows'>, jobs: [System, string, Partial<LoadOptions>?][]) => Promise<Measurement[]>) {
+  const server = await testPostgresUrl();
+  if (!server) return null;
+  const db = await scratchDatabase(server);
+  try {
+    const gw = await startGateway({ vendorEnv: v.env, cacheTtlMs: 0, name: 'gateway (mirrors on, PostgreSQL)', env: { MIRRORS: 'on', MIRROR_STORE: db.url } });
+    systems.push(gw);
+    await mirrorsServing(gw.url, first);
+    const [one] = await run({ id: 'first-page-mirrors-postgres', title: 'First page, mirrors on in PostgreSQL' }, [[gw, first, { connections: 1 }]]);
+    await gw.stop();
+    return { overheadP50: round(one!.p50 / slowestLive), gatewayP50Ms: one!.p50 };
+  } finally {
+    await db.drop();
+  }
 }
 
 /** With mirrors on, the gateway (its env) and the wait until they serve, for --profile-mirrors. */
