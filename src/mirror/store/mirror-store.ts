@@ -590,9 +590,24 @@ function filterValues(f: MirrorFilters): { names: FilterName[]; values: unknown[
   return { names, values };
 }
 
-// Every filter, or this fails to compile: a filter left out here would be ignored by the mirror.
-const EVERY_FILTER: Record<FilterName, true> = { status: true, channel: true, agentId: true, leadId: true, visitorId: true, userId: true, search: true, createdAfter: true, createdBefore: true, updatedAfter: true, updatedBefore: true };
-const FILTER_ORDER = Object.keys(EVERY_FILTER) as FilterName[];
+/**
+ * Each filter but search: the column it tests, and how. A missing instant is stored as the sentinel that
+ * fails each bound: after → the desc key, before → the asc key. Every filter is here or in the search clause,
+ * or this fails to compile: a filter left out would be ignored by the mirror.
+ */
+const FILTER_COLUMNS: Record<Exclude<FilterName, 'search'>, readonly [keyof RowsTable, '=' | '>=' | '<']> = {
+  status: ['status', '='],
+  channel: ['channel', '='],
+  agentId: ['agent_id', '='],
+  leadId: ['lead_id', '='],
+  visitorId: ['visitor_id', '='],
+  userId: ['user_id', '='],
+  createdAfter: ['cr_desc', '>='],
+  createdBefore: ['cr_asc', '<'],
+  updatedAfter: ['up_desc', '>='],
+  updatedBefore: ['up_asc', '<'],
+};
+const FILTER_ORDER = [...(Object.keys(FILTER_COLUMNS) as FilterName[]), 'search' as const];
 
 /**
  * The API's filter semantics over the stored columns (see plan/local-filter.ts for the same, live), for
@@ -601,42 +616,8 @@ const FILTER_ORDER = Object.keys(EVERY_FILTER) as FilterName[];
 function applyFilters<O>(q: RowQuery<O>, names: readonly FilterName[], values: readonly unknown[]): RowQuery<O> {
   names.forEach((name, i) => {
     const v = values[i] as never;
-    switch (name) {
-      case 'status':
-        q = q.where('status', '=', v);
-        break;
-      case 'channel':
-        q = q.where('channel', '=', v);
-        break;
-      case 'agentId':
-        q = q.where('agent_id', '=', v);
-        break;
-      case 'leadId':
-        q = q.where('lead_id', '=', v);
-        break;
-      case 'visitorId':
-        q = q.where('visitor_id', '=', v);
-        break;
-      case 'userId':
-        q = q.where('user_id', '=', v);
-        break;
-      case 'search':
-        q = q.where(sql<boolean>`${sql.ref('search')} like ${v} escape '\\'`);
-        break;
-      // A missing instant is stored as the sentinel that fails each bound: after → the desc key, before → the asc key.
-      case 'createdAfter':
-        q = q.where('cr_desc', '>=', v);
-        break;
-      case 'createdBefore':
-        q = q.where('cr_asc', '<', v);
-        break;
-      case 'updatedAfter':
-        q = q.where('up_desc', '>=', v);
-        break;
-      case 'updatedBefore':
-        q = q.where('up_asc', '<', v);
-        break;
-    }
+    if (name === 'search') q = q.where(sql<boolean>`${sql.ref('search')} like ${v} escape '\\'`);
+    else q = q.where(FILTER_COLUMNS[name][0], FILTER_COLUMNS[name][1], v);
   });
   return q;
 }
