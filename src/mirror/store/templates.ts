@@ -1,8 +1,8 @@
 /**
  * The request path's store queries, built and compiled by Kysely once per shape and then run with each
  * call's values. Building and compiling a small query costs more than SQLite's run of it: a mirror's meta
- * row took 59 µs of CPU built each time and 13 µs compiled once, and a mirrors-on page makes six such
- * queries. Kysely stays the one way SQL is written; only its output is kept.
+ * query took 59 µs built each time and 13 µs run from its compiled form, and every mirrored vendor of a
+ * page makes two to three such queries. Kysely stays the one way SQL is written; only its output is kept.
  *
  * A template is built once with a marker in place of each value; the compiled parameters then say where
  * each value goes. Values must reach the builder as given (no transform inside it), or the marker is not
