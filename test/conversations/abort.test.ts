@@ -2,6 +2,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { eventually } from '../helpers/wait.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,24 +10,18 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const until = async (cond: () => boolean, ms: number) => {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  return cond();
-};
-
 describe('caller disconnect', () => {
   it('aborts the upstream call to a hanging vendor long before its deadline', async () => {
     const sim = h.sims.get('uncodie')!;
     sim.fault = { kind: 'hang' };
     const ac = new AbortController();
     const pending = request(`${h.url}/conversations?vendor=uncodie`, { signal: ac.signal }).catch((e: Error) => e);
-    expect(await until(() => sim.calls.length > 0, 2_000)).toBe(true);
+    expect(await eventually(() => sim.calls.length > 0, 2_000)).toBe(true);
     const hangups = sim.hangups;
     ac.abort();
     expect(await pending).toBeInstanceOf(Error);
     // The gateway hangs up on the vendor well within the 20 s deadline.
-    expect(await until(() => sim.hangups > hangups, 2_000)).toBe(true);
+    expect(await eventually(() => sim.hangups > hangups, 2_000)).toBe(true);
     sim.fault = null;
   });
 });

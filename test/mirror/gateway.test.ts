@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SEED_VENDORS, startHarness, type Harness } from '../helpers/harness.js';
 import { specValidator, type OpenApiDocument } from '../openapi/spec-validator.js';
+import { waitFor } from '../helpers/wait.js';
 
 const seed = (name: string) => SEED_VENDORS.find((v) => v.name === name)!;
 const demo = (name: string, n: number) => seed(name).module.demoData(3, n);
@@ -19,13 +20,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const until = async (what: string, ok: () => Promise<boolean>, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const until = (what: string, ok: () => Promise<boolean>, ms = 10_000) => waitFor(what, ok, ms);
 
 describe('mirrors through the API', () => {
   it('reads a warming vendor live and says why, then serves it from the mirror with its freshness', async () => {

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SEED_VENDORS, startHarness, type Harness } from '../helpers/harness.js';
 import { reportPostgresSkip, scratchDatabase, testPostgresUrl } from '../helpers/postgres.js';
+import { eventually } from '../helpers/wait.js';
 
 const pgUrl = await testPostgresUrl();
 if (!pgUrl) reportPostgresSkip('test/mirror/live-first.test.ts');
@@ -43,12 +44,6 @@ async function whileLocked<T>(url: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Waits for `ok`, at most 10 s (then the assertion after it fails). */
-async function until(ok: () => boolean): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-}
-
 describe.skipIf(!pgUrl)('live calls before the mirror store', () => {
   it('calls the live vendor while the mirror store has not answered yet, then merges both', async () => {
     const db = await scratchDatabase(pgUrl!);
@@ -63,7 +58,7 @@ describe.skipIf(!pgUrl)('live calls before the mirror store', () => {
     let answered = false;
     const { pending } = await whileLocked(db.url, async () => {
       const p = h!.get('/conversations?limit=8').finally(() => (answered = true));
-      await until(() => live.calls.length > 0);
+      await eventually(() => live.calls.length > 0, 10_000);
       // The vendor was called, and the page still waits for the store.
       expect(live.calls.length).toBe(1);
       expect(answered).toBe(false);
@@ -92,7 +87,7 @@ describe.skipIf(!pgUrl)('live calls before the mirror store', () => {
     const hangups = live.hangups;
     const { pending } = await whileLocked(db.url, async () => {
       const p = h!.get('/conversations?strict=true&status=open');
-      await until(() => live.calls.length > 0);
+      await eventually(() => live.calls.length > 0, 10_000);
       return { pending: p };
     });
     const r = await pending;
@@ -100,8 +95,7 @@ describe.skipIf(!pgUrl)('live calls before the mirror store', () => {
     expect(r.body.invalidParams).toEqual([{ name: 'status', reason: "vendor uncodie can't evaluate it (strict=true)" }]);
     // The call it sent is given up with the request (the vendor sees the connection close), not awaited.
     expect(live.calls.length).toBe(1);
-    const end = Date.now() + 10_000;
-    while (live.hangups === hangups && Date.now() < end) await new Promise((res) => setTimeout(res, 10));
+    await eventually(() => live.hangups > hangups, 10_000);
     expect(live.hangups).toBe(hangups + 1);
     live.fault = null;
 

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedSimulators, startGatewayProcess, type GatewayProcess } from '../helpers/redis.js';
 import { reportPostgresSkip, scratchDatabase, testPostgresUrl } from '../helpers/postgres.js';
+import { waitFor } from '../helpers/wait.js';
 
 const pgUrl = await testPostgresUrl();
 if (!pgUrl) reportPostgresSkip('test/mirror/replicas.test.ts');
@@ -33,13 +34,7 @@ describe.skipIf(!pgUrl)('mirror replicas on PostgreSQL', () => {
     const res = await g.get('/vendors');
     return Object.fromEntries((res.body.data as { name: string; mirror: { state: string; syncing: boolean } | null }[]).filter((v) => v.mirror).map((v) => [v.name, v.mirror!]));
   };
-  const until = async (what: string, ok: () => Promise<boolean>, ms = 15_000) => {
-    const end = Date.now() + ms;
-    while (!(await ok())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const until = (what: string, ok: () => Promise<boolean>, ms = 15_000) => waitFor(what, ok, ms, 50);
 
   beforeAll(async () => {
     db = await scratchDatabase(pgUrl!);
