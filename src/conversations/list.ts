@@ -115,7 +115,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     ...(deps.hints ? { hints: deps.hints } : {}),
   };
   const byName = new Map(included.map((v) => [v.name, v]));
-  const { plan, sources: opened, mirrors } = await planAndOpen(q, included, deps.mirrors, sourceCtx);
+  const { plan, sources: opened, mirrors } = await planAndOpen(q, included, byName, deps.mirrors, sourceCtx);
   const sources: Source[] = [];
   const done = new Set<string>();
   for (const p of plan.vendors) {
@@ -197,6 +197,7 @@ type MirrorsOpened = Map<string, { availability: MirrorAvailability; view?: Mirr
 async function planAndOpen(
   q: Query,
   included: readonly CompiledVendor[],
+  byName: ReadonlyMap<string, CompiledVendor>,
   catalog: MirrorCatalog | undefined,
   ctx: SourceContext,
 ): Promise<{ plan: Plan; sources: Map<string, Source>; mirrors: MirrorsOpened }> {
@@ -218,7 +219,7 @@ async function planAndOpen(
     const earlyCtx = { ...ctx, signal: early.signal };
     for (const p of first.vendors) {
       if (p.action !== 'fetch' || q.positions?.[p.vendor] === 'done') continue;
-      const s = openSource(p, others.find((v) => v.name === p.vendor)!, q, earlyCtx);
+      const s = openSource(p, byName.get(p.vendor)!, q, earlyCtx);
       s.start?.();
       sources.set(p.vendor, s);
     }
