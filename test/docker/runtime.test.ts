@@ -83,10 +83,12 @@ const volumes = (s: Stage) => all(s, 'VOLUME').flatMap((v) => (v.args.trim().sta
 
 const temps: string[] = [];
 const vendorSims: Simulator[] = [];
+// Removing the image's folder (a production node_modules, thousands of files) took over 30 s once, in a
+// full run on a loaded 2-CPU machine: the hook gets the time the test itself may take.
 afterAll(async () => {
   await Promise.all(vendorSims.map((s) => s.close()));
   await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
-});
+}, 180_000);
 
 describe('Dockerfile', () => {
   it('builds in one stage and runs in another: non-root, a HEALTHCHECK, SIGTERM, node dist/src/server.js', async () => {
