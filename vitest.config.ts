@@ -10,7 +10,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
-    hookTimeout: 30_000,
+    // As long as a test: hooks start gateway processes and remove temp trees, and on a loaded 2-CPU machine one
+    // took over 30 s (test/docker/runtime.test.ts's clean-up, in a full run). A hung hook still fails.
+    hookTimeout: 60_000,
     pool: 'forks',
     // Most test files wait on loopback HTTP and child processes rather than compute: one worker per core
     // (vitest's default leaves one core idle) takes the run from about 4.8 to 3.3–3.9 min on 2 cores. No test times anything.
