@@ -328,12 +328,10 @@ async function mirroredFirstPage(
   ]);
   await gw.stop();
   const slowestLive = Math.max(...live.map((n) => vendorP50s[n] ?? 0));
-  const raised = await raisedCaps(v, first, floor!, run);
   return {
     liveVendors: live,
     overheadP50: round(one!.p50 / slowestLive),
     throughputVsFloor: round(many!.rps / floor!.rps),
-    capsRaised: raised,
     // The bare proxy's own p50 over the vendor's: what one more process on the path costs here, the least
     // overheadP50 can be on this machine.
     proxyOverheadP50: round(floorOne!.p50 / slowestLive),
@@ -341,25 +339,6 @@ async function mirroredFirstPage(
     slowestLiveVendorP50Ms: slowestLive,
     postgres: await mirroredOnPostgres(v, first, slowestLive, run),
   };
-}
-
-/**
- * The throughput row again, from a gateway whose two concurrency bounds are over the load's connections:
- * `http.maxConcurrent` and `upstream.connections` are 16 by default, so at 20 connections at most 16
- * requests are worked on, or have their vendor call out, at once. The bare proxy has no such bound, so the
- * default gateway's throughput over it can't pass 16/20 = 0.8 however little CPU it spends. This figure is
- * the code's own cost; the one above is the product as configured.
- */
-async function raisedCaps(v: VendorSet, first: string, floor: Measurement, run: (s: Omit<Scenario, 'rows'>, jobs: [System, string, Partial<LoadOptions>?][]) => Promise<Measurement[]>) {
-  const caps = String(Math.max(64, C));
-  const dir = await mkdtemp(join(tmpdir(), 'bench-mirrors-'));
-  dirs.push(dir);
-  const gw = await startGateway({ vendorEnv: v.env, cacheTtlMs: 0, name: `gateway (mirrors on, bounds ${caps})`, env: { ...mirrorsEnv(dir), MAX_CONCURRENT: caps, UPSTREAM_CONNECTIONS: caps } });
-  systems.push(gw);
-  await mirrorsServing(gw.url, first);
-  const [many] = await run({ id: 'first-page-mirrors-raised', title: `First page, mirrors on, maxConcurrent and connections ${caps}` }, [[gw, first]]);
-  await gw.stop();
-  return { maxConcurrent: Number(caps), connections: Number(caps), throughputVsFloor: round(many!.rps / floor.rps), rps: many!.rps, p50: many!.p50 };
 }
 
 /**

@@ -70,6 +70,7 @@ export function createApp(deps: AppDeps) {
     upstream: deps.upstream,
     clients: inbound.clients.map((c) => c.id),
     overload: guards.overload,
+    heavy: guards.heavy,
     ...(deps.mirrors ? { mirrors: deps.mirrors } : {}),
   });
 
@@ -110,7 +111,8 @@ export function createApp(deps: AppDeps) {
       health.recordFailures(errors, deps.clock.now());
     },
   };
-  app.route('/', conversationRoutes(deps.gateway, { ...deps, upstream: metrics.instrument(deps.upstream) }, observer));
+  const heavy = { acquire: (signal: AbortSignal) => guards.heavy.acquire(signal), depth: deps.gateway.limits.maxLimit };
+  app.route('/', conversationRoutes(deps.gateway, { ...deps, upstream: metrics.instrument(deps.upstream), heavy }, observer));
   app.route('/', vendorRoutes({ vendors: deps.vendors, store: deps.store, clock: deps.clock, health, ...(deps.mirrors ? { mirrors: deps.mirrors } : {}) }));
   // The contract of every route above, and a reference page over it (both open, like /healthz).
   serveOpenApi(app);

@@ -109,7 +109,7 @@ export const gatewaySchema = z.strictObject({
   upstream: z
     .strictObject({
       timeoutMs: count.default(5000).describe('Deadline for one vendor call: connect, headers and body.'),
-      connections: count.default(16).describe('Connections kept per vendor.'),
+      connections: count.default(64).describe('Connections kept per vendor.'),
       maxItems: count.default(5000).describe('Most items held for a vendor that must be read whole.'),
       lazyRead: lazyReadSchema.default(lazyReadSchema.parse({})).describe('How far a lazy read may go past what the page needs.'),
       maxResponseBytes: count.default(10 * 1024 * 1024).describe('Most bytes read from one vendor response.'),
@@ -125,7 +125,7 @@ export const gatewaySchema = z.strictObject({
     })
     .default({
       timeoutMs: 5000,
-      connections: 16,
+      connections: 64,
       maxItems: 5000,
       lazyRead: lazyReadSchema.parse({}),
       maxResponseBytes: 10 * 1024 * 1024,
@@ -155,14 +155,19 @@ export const gatewaySchema = z.strictObject({
   http: z
     .strictObject({
       cacheControl: z.string().default('private, no-cache').describe('Cache-Control on /conversations answers; with their ETag, `no-cache` lets clients revalidate cheaply.'),
-      maxConcurrent: count.default(16).describe('/conversations requests worked on at once; each holds vendor pages in memory.'),
+      maxConcurrent: count.default(64).describe('/conversations requests worked on at once.'),
+      maxHeavy: count
+        .default(16)
+        .describe(
+          'Of those, requests that may hold many vendor items at once (a vendor read whole, or read lazily deeper than limits.maxLimit): the bound on memory. The others hold about a page per vendor.',
+        ),
       maxQueued: z.coerce.number().int().min(0).default(1000).describe('Requests waiting for a turn; beyond, 503 OVERLOADED with Retry-After.'),
       maxQueueWaitMs: count
         .optional()
         .describe('Longest wait in that queue before 503 OVERLOADED (default: upstream.timeoutMs, so a request never waits for a turn longer than its vendors may take to answer).'),
       downloads: downloadsSchema.default(downloadsSchema.parse({})).describe('Large static bodies (the /docs script, 3.5 MB): bounds on callers that read them slowly.'),
     })
-    .default({ cacheControl: 'private, no-cache', maxConcurrent: 16, maxQueued: 1000, downloads: downloadsSchema.parse({}) })
+    .default({ cacheControl: 'private, no-cache', maxConcurrent: 64, maxHeavy: 16, maxQueued: 1000, downloads: downloadsSchema.parse({}) })
     .describe('How /conversations answers are served and queued.'),
   shutdown: z
     .strictObject({

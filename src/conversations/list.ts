@@ -9,6 +9,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { selectFields, type ConversationView } from '../model/conversation.js';
 import type { Missed, Query, QueryShape, VendorPosition } from '../model/query.js';
 import { planQuery, type MirrorAvailability, type Plan, type VendorPlan } from '../plan/plan.js';
+import { holdsMany } from '../plan/weight.js';
 import { MAX_CURSOR_LENGTH, type CursorCodec, type CursorState } from '../merge/cursor.js';
 import { failure } from '../dialect/errors.js';
 import { mergePage, StreamFailure, type MergedPage } from '../merge/merge.js';
@@ -93,7 +94,19 @@ export interface ListDeps {
   clock: Clock;
   hints?: TotalHints;
   mirrors?: MirrorCatalog;
+  /** The bound on requests that may hold many vendor items (http.maxHeavy); absent: not bounded here. */
+  heavy?: HeavyBound;
 }
+
+export interface HeavyBound {
+  /** A slot (waiting for it, or OVERLOADED); the function returned gives it back. */
+  acquire(signal: AbortSignal): Promise<() => void>;
+  /** A vendor read lazily deeper than this many items makes a request heavy (limits.maxLimit). */
+  depth: number;
+}
+
+/** Takes the heavy slot before the vendors of a plan that needs it are read; at most once per request. */
+type Hold = (vendors: readonly VendorPlan[]) => Promise<void>;
 
 export interface RequestContext {
   signal: AbortSignal;
@@ -115,7 +128,27 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     ...(deps.hints ? { hints: deps.hints } : {}),
   };
   const byName = new Map(included.map((v) => [v.name, v]));
-  const { plan, sources: opened, mirrors } = await planAndOpen(q, included, byName, deps.mirrors, sourceCtx);
+  let release: (() => void) | undefined;
+  const hold: Hold = async (vendors) => {
+    if (release || !deps.heavy || !holdsMany(vendors, q, deps.heavy.depth)) return;
+    release = await deps.heavy.acquire(ctx.signal);
+  };
+  try {
+    return await listWith(q, deps, { included, withdrawn, named, byName, sourceCtx, hold });
+  } finally {
+    // The items it held are the sources' pages, unreachable once the page is built.
+    release?.();
+  }
+}
+
+/** The page, once its vendors are known (listConversations holds and gives back the heavy slot around it). */
+async function listWith(
+  q: Query,
+  deps: ListDeps,
+  r: { included: CompiledVendor[]; withdrawn: string[]; named: string[] | null; byName: Map<string, CompiledVendor>; sourceCtx: SourceContext; hold: Hold },
+): Promise<ListResult> {
+  const { included, withdrawn, named, byName, sourceCtx, hold } = r;
+  const { plan, sources: opened, mirrors } = await planAndOpen(q, included, byName, deps.mirrors, sourceCtx, hold);
   const sources: Source[] = [];
   const done = new Set<string>();
   for (const p of plan.vendors) {
@@ -146,7 +179,7 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     }
     return deps.cursors.encode({ ...state, missed }).length;
   };
-  const { merged, live } = await mergeWithFailover(sources, q, sourceCtx, cursorLength);
+  const { merged, live } = await mergeWithFailover(sources, q, sourceCtx, cursorLength, hold);
 
   const failed: Failed[] = [...live.all.filter((s) => s.failure).map((s) => ({ vendor: s.plan.vendor, failure: s.failure! })), ...withdrawnFailed];
   // onVendorError=fail: a page is whole or it is the failure (the page needs every failed vendor back);
@@ -200,18 +233,21 @@ async function planAndOpen(
   byName: ReadonlyMap<string, CompiledVendor>,
   catalog: MirrorCatalog | undefined,
   ctx: SourceContext,
+  hold: Hold,
 ): Promise<{ plan: Plan; sources: Map<string, Source>; mirrors: MirrorsOpened }> {
   const sources = new Map<string, Source>();
   const mirrored = catalog ? included.filter((v) => catalog.covers(v.name)) : [];
   if (!catalog || mirrored.length === 0) {
     const plan = planQuery(q, included);
     if (plan.invalid.length > 0) throw invalidRequest(plan.invalid);
+    await hold(plan.vendors);
     return { plan, sources, mirrors: new Map() };
   }
   const others = included.filter((v) => !mirrored.includes(v));
   const first = planQuery(q, others);
   // Started only when the request can't be refused for them (it still may be for a mirrored vendor's plan:
   // then their calls are abandoned with the request).
+  if (first.invalid.length === 0) await hold(first.vendors);
   const early = first.invalid.length === 0 ? new AbortController() : null;
   const stop = () => early?.abort(ctx.signal.reason);
   if (early) {
@@ -235,6 +271,8 @@ async function planAndOpen(
       // The one answer a refusal gives, as one plan of every vendor would word it.
       throw invalidRequest(planQuery(q, included, availability).invalid);
     }
+    // A mirror still warming makes its vendor a live read, perhaps whole.
+    await hold(second.vendors);
     const byVendor = new Map([...first.vendors, ...second.vendors].map((p) => [p.vendor, p]));
     return { plan: { vendors: included.map((v) => byVendor.get(v.name)!), invalid: [] }, sources, mirrors };
   } catch (e) {
@@ -287,6 +325,7 @@ async function mergeWithFailover(
   q: Query,
   ctx: SourceContext,
   cursorLength: (merged: MergedPage, serving: Source[], all: Source[]) => number,
+  hold: Hold,
 ): Promise<{ merged: MergedPage; live: { serving: Source[]; all: Source[] } }> {
   let serving = sources;
   const all = [...sources];
@@ -311,7 +350,8 @@ async function mergeWithFailover(
       const failed = serving.find((s) => s.plan.vendor === e.vendor)!;
       const failure = toFailure(e.cause, failed.vendor, failed.kind);
       serving = serving.filter((s) => s !== failed);
-      if (failed.kind === 'mirror' && failed.plan.live) {
+      // Read live instead, once it may hold what that read holds; no slot in time, and the vendor has failed.
+      if (failed.kind === 'mirror' && failed.plan.live && (await hold([failed.plan.live]).then(() => true, () => false))) {
         const instead = openSource({ ...failed.plan.live, mirrorNote: failure.message }, failed.vendor, q, ctx);
         all[all.indexOf(failed)] = instead;
         serving = [...serving, instead];

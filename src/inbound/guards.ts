@@ -12,6 +12,8 @@ import { OverloadGuard, type OverloadLimits } from './overload.js';
 
 export interface InboundGuards {
   readonly overload: OverloadGuard;
+  /** Of the requests the overload guard admitted, those that may hold many vendor items (http.maxHeavy). */
+  readonly heavy: OverloadGuard;
   readonly authFailures: AuthFailureThrottle;
   readonly downloads: DownloadSlots;
   readonly logger: Logger;
@@ -20,24 +22,27 @@ export interface InboundGuards {
   configure(gateway: GatewayConfig): void;
 }
 
-const overloadLimits = (g: GatewayConfig): OverloadLimits => ({
-  maxConcurrent: g.http.maxConcurrent,
+const overloadLimits = (g: GatewayConfig, maxConcurrent = g.http.maxConcurrent): OverloadLimits => ({
+  maxConcurrent,
   maxQueued: g.http.maxQueued,
   maxQueueWaitMs: g.http.maxQueueWaitMs ?? g.upstream.timeoutMs,
 });
 
 export function createInboundGuards(gateway: GatewayConfig, deps: { clock: Clock; logger: Logger }): InboundGuards {
   const overload = new OverloadGuard(overloadLimits(gateway), deps.clock);
+  const heavy = new OverloadGuard(overloadLimits(gateway, gateway.http.maxHeavy), deps.clock, 'deep or whole reads');
   const authFailures = new AuthFailureThrottle(gateway.inbound.authFailures);
   const downloads = new DownloadSlots(gateway.http.downloads, deps.clock);
   return {
     overload,
+    heavy,
     authFailures,
     downloads,
     logger: deps.logger,
     clock: deps.clock,
     configure(g) {
       overload.configure(overloadLimits(g));
+      heavy.configure(overloadLimits(g, g.http.maxHeavy));
       authFailures.configure(g.inbound.authFailures);
       downloads.configure(g.http.downloads);
     },

@@ -36,6 +36,8 @@ export class OverloadGuard {
   constructor(
     limits: OverloadLimits,
     private readonly clock: Clock,
+    /** What it counts, as its refusals say it ("12 requests in progress"). */
+    private readonly counted = 'requests',
   ) {
     this.limits = { ...limits };
   }
@@ -55,16 +57,30 @@ export class OverloadGuard {
   }
 
   readonly middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
-    // Queue behind others already waiting, even if a slot is free this instant, so the order is fair.
-    if (this.running >= this.limits.maxConcurrent || this.waiting.size > 0) await this.wait(c.req.raw.signal);
-    else this.running++;
+    const release = await this.acquire(c.req.raw.signal);
     try {
       await next();
     } finally {
-      this.running--;
-      this.pump();
+      release();
     }
   };
+
+  /**
+   * A slot, once it is this caller's turn; the function returned gives it back (a second call does nothing).
+   * Throws OVERLOADED as the middleware does: the queue full, no turn in time, or the caller gone.
+   */
+  async acquire(callerGone: AbortSignal): Promise<() => void> {
+    // Queue behind others already waiting, even if a slot is free this instant, so the order is fair.
+    if (this.running >= this.limits.maxConcurrent || this.waiting.size > 0) await this.wait(callerGone);
+    else this.running++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.running--;
+      this.pump();
+    };
+  }
 
   /** Hands free slots to the longest waiters; a finishing request's slot goes straight to the next one. */
   private pump(): void {
@@ -79,7 +95,7 @@ export class OverloadGuard {
   private async wait(callerGone: AbortSignal): Promise<void> {
     const { maxQueued, maxQueueWaitMs } = this.limits;
     if (this.waiting.size >= maxQueued) {
-      throw new GatewayError('OVERLOADED', `${this.running} requests in progress and ${this.waiting.size} waiting; try again shortly`, { retryAfter: 1 });
+      throw new GatewayError('OVERLOADED', `${this.running} ${this.counted} in progress and ${this.waiting.size} waiting; try again shortly`, { retryAfter: 1 });
     }
     // The timer stops when the turn comes or the caller leaves. Aborted with a reason of ours: without one,
     // every admitted waiter made a DOMException (under load most requests wait a turn: 1 % of a request's CPU).
@@ -105,7 +121,7 @@ export class OverloadGuard {
     this.waiting.delete(waiter);
     if (callerGone.aborted) throw new GatewayError('OVERLOADED', 'the caller left while waiting for a turn');
     // Still no turn after the longest wait: work that can't start in time is refused, not done late.
-    throw new GatewayError('OVERLOADED', `no turn within ${maxQueueWaitMs} ms (${this.running} requests in progress, ${this.waiting.size} waiting); try again shortly`, {
+    throw new GatewayError('OVERLOADED', `no turn within ${maxQueueWaitMs} ms (${this.running} ${this.counted} in progress, ${this.waiting.size} waiting); try again shortly`, {
       retryAfter: Math.max(1, Math.ceil(maxQueueWaitMs / 1000)),
     });
   }

@@ -24,6 +24,8 @@ export interface ScrapeSources {
   clients?: readonly string[];
   /** The overload guard's counts of requests in progress and waiting. */
   overload?: { readonly active: number; readonly queued: number };
+  /** The same for the requests that may hold many vendor items (http.maxHeavy). */
+  heavy?: { readonly active: number; readonly queued: number };
   /** Mirror rows, lag and state, read at scrape time. */
   mirrors?: { status(): Promise<Map<string, MirrorStatus>> };
 }
@@ -178,7 +180,7 @@ export function createMetrics(build: BuildInfo = { version: 'unknown' }): Gatewa
   });
   new Gauge({
     name: 'switchboard_inflight_requests',
-    help: '/conversations requests being worked on now (bounded by inbound.overload.maxConcurrent).',
+    help: '/conversations requests being worked on now (bounded by http.maxConcurrent).',
     registers,
     collect() {
       this.set(bound?.overload?.active ?? 0);
@@ -186,10 +188,26 @@ export function createMetrics(build: BuildInfo = { version: 'unknown' }): Gatewa
   });
   new Gauge({
     name: 'switchboard_queued_requests',
-    help: '/conversations requests waiting for a turn now (bounded by inbound.overload.maxQueued).',
+    help: '/conversations requests waiting for a turn now (bounded by http.maxQueued).',
     registers,
     collect() {
       this.set(bound?.overload?.queued ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'switchboard_inflight_heavy_requests',
+    help: 'Of those being worked on, the ones reading a vendor whole or deeper than limits.maxLimit (bounded by http.maxHeavy).',
+    registers,
+    collect() {
+      this.set(bound?.heavy?.active ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'switchboard_queued_heavy_requests',
+    help: 'Requests admitted but waiting for a turn to read a vendor whole or deep (bounded by http.maxQueued).',
+    registers,
+    collect() {
+      this.set(bound?.heavy?.queued ?? 0);
     },
   });
   const reloads = new Counter({

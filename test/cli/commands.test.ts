@@ -57,7 +57,7 @@ describe('config check', () => {
 
   it('config check reports every unset ${VAR} of every file (file:line, variable) and still checks inbound.clients from API_CLIENTS', async () => {
     const dir = await configCopy({
-      'gateway.yaml': (t) => t.replace('${UPSTREAM_TIMEOUT_MS:-5000}', '${NO_TIMEOUT}').replace('${MAX_CONCURRENT:-16}', '${NO_CONCURRENCY}'),
+      'gateway.yaml': (t) => t.replace('${UPSTREAM_TIMEOUT_MS:-5000}', '${NO_TIMEOUT}').replace('${MAX_CONCURRENT:-64}', '${NO_CONCURRENCY}'),
       'vendors/uncodie.yaml': (t) => t.replace('${UNCODIE_RATE_PER_MINUTE:-20}', '${NO_RATE}').replace('${UNCODIE_RATE_BURST:-20}', '${NO_BURST}'),
     });
     const key = 'b'.repeat(64);
