@@ -2,6 +2,7 @@
  * One vendor's calls for one gateway request, sharing one deadline: each page asked through the upstream
  * stack, read with the vendor's dialect and mapped once. The live sources drive it.
  */
+import { setMaxListeners } from 'node:events';
 import { pageSizeFor, type PageFacts, type Token } from '../dialect/paging.js';
 import type { CompiledVendor } from '../dialect/vendor.js';
 import type { MapOptions } from '../dialect/fields.js';
@@ -104,6 +105,10 @@ export class VendorFetcher {
     this.hintKey = `${vendor.name} ${vendor.origin} ${new URLSearchParams([...params]).toString()}`;
     this.deadlineAt = ctx.clock.now() + vendor.timeoutMs;
     this.walk = new PageWalk(vendor.name, vendor.paging.style);
+    // Each call listens to the caller's signal while it runs, and stops when it ends (CallSignal.end). A
+    // whole read sends every page at once and a deep lazy one 8, for each vendor of the request: over
+    // Node's 10 with no leak, and its MaxListenersExceededWarning went to stderr, outside the log, under load.
+    setMaxListeners(0, ctx.signal);
   }
 
   /** One vendor call; with tracing on, in a CLIENT span of its own (vendor, path, status, retries, items). */
