@@ -65,3 +65,42 @@ describe('the bound on heavy requests', () => {
     expect((await h.get('/conversations?limit=5&vendor=superagentes')).status).toBe(200);
   });
 });
+
+describe('the bound on heavy requests, with mirrors', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // Superagentes never answers: its mirror's first full read can't finish, so it stays warming and every
+    // request reads the vendor live, whole, as it would without a mirror.
+    h = await startHarness({
+      vendors: SEED_VENDORS.filter((v) => v.name === 'siteassist' || v.name === 'superagentes'),
+      gatewayYaml: 'upstream:\n  timeoutMs: 60000\nhttp:\n  maxConcurrent: 8\n  maxHeavy: 1\n',
+      mirrors: {},
+      faults: { superagentes: { kind: 'hang' } },
+    });
+  });
+  afterAll(async () => h?.close());
+  const heavy = () => h.gateway.guards.heavy;
+
+  it('a vendor whose mirror is still warming is read live and whole: heavy, its turn taken once the mirror state is read; a lazy first page beside it is not held back', async () => {
+    const status = (await h.gateway.mirrors!.status()).get('superagentes');
+    expect(status?.state).toBe('warming');
+    const leave = new AbortController();
+    const held = request(`${h.url}/conversations?limit=5&vendor=superagentes`, { signal: leave.signal }).catch(() => undefined);
+    await until(() => heavy().active === 1, 'the heavy slot taken');
+    // Both vendors: SiteAssist's first page is light, Superagentes' live whole read is not, so the request waits.
+    const gone = new AbortController();
+    const both = request(`${h.url}/conversations?limit=5`, { signal: gone.signal }).catch(() => undefined);
+    await until(() => heavy().queued === 1, 'the second whole read queued');
+    const light = await h.get('/conversations?limit=5&vendor=siteassist');
+    expect(light.status).toBe(200);
+    expect(light.body.sources[0]).toMatchObject({ vendor: 'siteassist', status: 'ok', mode: 'live' });
+    expect(heavy().queued).toBe(1);
+    leave.abort();
+    await held;
+    // Its turn comes (then it waits on the vendor that never answers, until its caller leaves too).
+    await until(() => heavy().active === 1 && heavy().queued === 0, 'the queued request admitted');
+    gone.abort();
+    await both;
+    await until(() => heavy().active === 0, 'the heavy slot given back');
+  });
+});
