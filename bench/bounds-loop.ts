@@ -4,7 +4,9 @@
  * pair is a gateway with mirrors on (SQLite, its own DATA_DIR); each round measures the bare proxy of the
  * page's one live call, then every gateway, at 20 connections for 3 s (--connections N to change it). Prints
  * req/s, p50, the ratio to the proxy's req/s, and each process's CPU per request over the row (all its
- * threads, read over IPC), so a bound that caps throughput shows as idle CPU.
+ * threads, read over IPC), so a bound that caps throughput shows as idle CPU. `http.maxHeavy` stays at its
+ * default (16): this page's requests are light (a first page, two vendors from their mirrors), so it never
+ * binds here; 16/16 is the defaults before it existed.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
