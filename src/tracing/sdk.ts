@@ -3,7 +3,7 @@
  * OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT), OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf by default;
  * http/json and grpc too), OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and
  * OTEL_TRACES_SAMPLER itself. Off unless an endpoint is set (server.ts decides, from env.ts): no exporter
- * then, and the API stays the no-op. Traces only: the gateway's metrics are Prometheus (/metrics) and its
+ * then, and the API stays the no-op. server.ts imports this module only when tracing is wanted. Traces only: the gateway's metrics are Prometheus (/metrics) and its
  * logs are pino lines, so the SDK's metric and log exporters are not started.
  */
 import { NodeSDK } from '@opentelemetry/sdk-node';

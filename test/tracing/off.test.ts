@@ -2,10 +2,12 @@
  * Tracing off (no OTLP endpoint): no span is made, a caller's traceparent is not passed on to vendors, and
  * the environment decides it the standard way.
  */
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv, tracingWanted } from '../../src/env.js';
 import { tracingOn } from '../../src/tracing/tracing.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { ROOT, startHarness, type Harness } from '../helpers/harness.js';
 
 describe('tracing off', () => {
   let h: Harness;
@@ -31,5 +33,32 @@ describe('tracing off', () => {
     expect(wanted({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })).toBe(true);
     expect(wanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'TRUE' })).toBe(false);
     expect(() => readEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
+});
+
+/** The packages src/server.ts loads at start: its static imports, followed through src/ (`import type` aside). */
+async function startupPackages(): Promise<Set<string>> {
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = async (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = await readFile(file, 'utf8');
+    for (const m of text.matchAll(/^(?:import|export)(?!\s+type\b)[^'"]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)) {
+      const spec = (m[1] ?? m[2])!;
+      if (spec.startsWith('.')) await visit(join(dirname(file), spec.replace(/\.js$/, '.ts')));
+      else if (!spec.startsWith('node:')) packages.add(spec);
+    }
+  };
+  await visit(join(ROOT, 'src/server.ts'));
+  return packages;
+}
+
+describe('tracing off, at start', () => {
+  it("the server loads the OpenTelemetry SDK only when tracing is wanted (it was a third of a second of every start): the API alone otherwise", async () => {
+    const packages = await startupPackages();
+    expect(packages).toContain('@opentelemetry/api');
+    expect(packages).toContain('undici');
+    expect([...packages].filter((p) => p.startsWith('@opentelemetry/sdk-') || p.startsWith('@opentelemetry/exporter-'))).toEqual([]);
   });
 });
