@@ -12,9 +12,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { request } from 'undici';
 import { measure, probe, round } from './measure.js';
-import { ROOT, startGateway, startProxy, stopAll, type System } from './systems.js';
+import { mirrorsServing, ROOT, startGateway, startProxy, stopAll, type System } from './systems.js';
 import { recordedUpstreams, startVendors } from './vendors.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { connections: { type: 'string', default: '20' } } });
@@ -35,13 +34,7 @@ try {
     const gw = await startGateway({ vendorEnv: v.env, cacheTtlMs: 0, name: `${maxConcurrent}/${upstreamConnections}`, env });
     systems.push(gw);
     gateways.push(gw);
-    // Served once both vendors read whole come from their mirrors (their first full read done).
-    for (let tries = 0; ; tries++) {
-      const { plan } = (await (await request(`${gw.url}${FIRST}&explain=true`)).body.json()) as { plan: { read: string }[] };
-      if (plan.filter((p) => p.read === 'mirror').length === 2) break;
-      if (tries > 180) throw new Error(`${gw.name}: mirrors not serving after 90 s`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await mirrorsServing(gw.url, FIRST);
   }
   v.reset();
   await probe(gateways[0]!.url + SINGLE);

@@ -21,7 +21,7 @@ import { measure, probe, round, type LoadOptions, type Measurement } from './mea
 import { profileFirstPage, type ProfileOptions, type ProfileSummary } from './profile.js';
 import { evaluateTargets, renderReport, type MirrorResults, type Scenario } from './report.js';
 import { cpuPerRequest, STEADY_WARMUP, type CpuRow } from './cpu.js';
-import { ROOT, startFloor, startGateway, startNaive, startProxy, stopAll, type System } from './systems.js';
+import { mirrorsServing, ROOT, startFloor, startGateway, startNaive, startProxy, stopAll, type System } from './systems.js';
 import { recordedUpstreams, startVendors, type VendorSet } from './vendors.js';
 import type { FloorUpstream } from './floor.js';
 import { scratchDatabase, testPostgresUrl } from '../test/helpers/postgres.js';
@@ -373,22 +373,6 @@ async function profileOptions(first: string): Promise<ProfileOptions> {
 
 function mirrorsEnv(dataDir: string): Record<string, string> {
   return { MIRRORS: 'on', MIRROR_STORE: 'sqlite', DATA_DIR: dataDir };
-}
-
-/**
- * Waits until every vendor the page reads whole is served from its mirror (its first full read done) and
- * the others are read lazily; the vendors still read live.
- */
-async function mirrorsServing(url: string, first: string): Promise<string[]> {
-  const deadline = performance.now() + 90_000;
-  for (;;) {
-    const { plan } = (await (await request(`${url}${first}&explain=true`)).body.json()) as { plan: { vendor: string; read: string }[] };
-    const mirrored = plan.filter((p) => p.read === 'mirror').map((p) => p.vendor);
-    const live = plan.filter((p) => p.read !== 'mirror');
-    if (mirrored.length > 0 && live.every((p) => p.read === 'lazy')) return live.map((p) => p.vendor);
-    if (performance.now() > deadline) throw new Error(`mirrors on: not every vendor read whole is served from its mirror after 90 s (${JSON.stringify(plan)})`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 /** p50 of each of the first page's upstream calls made directly, one at a time; per vendor its slowest call's. */

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
 import type { FloorUpstream } from './floor.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -179,4 +180,20 @@ export function startNaive(vendorEnv: Record<string, string>): Promise<System> {
 
 export async function stopAll(systems: Iterable<System | undefined>): Promise<void> {
   await Promise.all([...systems].map((s) => s?.stop().catch(() => undefined)));
+}
+
+/**
+ * Waits until every vendor the page reads whole is served from its mirror (its first full read done) and
+ * the others are read lazily; the vendors still read live.
+ */
+export async function mirrorsServing(url: string, first: string): Promise<string[]> {
+  const deadline = performance.now() + 90_000;
+  for (;;) {
+    const { plan } = (await (await request(`${url}${first}&explain=true`)).body.json()) as { plan: { vendor: string; read: string }[] };
+    const mirrored = plan.filter((p) => p.read === 'mirror').map((p) => p.vendor);
+    const live = plan.filter((p) => p.read !== 'mirror');
+    if (mirrored.length > 0 && live.every((p) => p.read === 'lazy')) return live.map((p) => p.vendor);
+    if (performance.now() > deadline) throw new Error(`mirrors on: not every vendor read whole is served from its mirror after 90 s (${JSON.stringify(plan)})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

@@ -114,6 +114,21 @@ export interface RequestContext {
 }
 
 export async function listConversations(q: Query, deps: ListDeps, ctx: RequestContext): Promise<ListResult> {
+  let release: (() => void) | undefined;
+  const hold: Hold = async (vendors) => {
+    if (release || !deps.heavy || !holdsMany(vendors, q, deps.heavy.depth)) return;
+    release = await deps.heavy.acquire(ctx.signal);
+  };
+  try {
+    return await listWith(q, deps, ctx, hold);
+  } finally {
+    // The items it held are the sources' pages, unreachable once the page is built.
+    release?.();
+  }
+}
+
+/** The page; `hold` takes the heavy slot when a plan needs it (listConversations gives it back). */
+async function listWith(q: Query, deps: ListDeps, ctx: RequestContext, hold: Hold): Promise<ListResult> {
   // A walk pins the vendors of its first page: one its cursor names that is now disabled (or gone from
   // config) fails, resumably, instead of being called or silently left out.
   const named = q.vendors.length > 0 ? q.vendors : null;
@@ -128,26 +143,6 @@ export async function listConversations(q: Query, deps: ListDeps, ctx: RequestCo
     ...(deps.hints ? { hints: deps.hints } : {}),
   };
   const byName = new Map(included.map((v) => [v.name, v]));
-  let release: (() => void) | undefined;
-  const hold: Hold = async (vendors) => {
-    if (release || !deps.heavy || !holdsMany(vendors, q, deps.heavy.depth)) return;
-    release = await deps.heavy.acquire(ctx.signal);
-  };
-  try {
-    return await listWith(q, deps, { included, withdrawn, named, byName, sourceCtx, hold });
-  } finally {
-    // The items it held are the sources' pages, unreachable once the page is built.
-    release?.();
-  }
-}
-
-/** The page, once its vendors are known (listConversations holds and gives back the heavy slot around it). */
-async function listWith(
-  q: Query,
-  deps: ListDeps,
-  r: { included: CompiledVendor[]; withdrawn: string[]; named: string[] | null; byName: Map<string, CompiledVendor>; sourceCtx: SourceContext; hold: Hold },
-): Promise<ListResult> {
-  const { included, withdrawn, named, byName, sourceCtx, hold } = r;
   const { plan, sources: opened, mirrors } = await planAndOpen(q, included, byName, deps.mirrors, sourceCtx, hold);
   const sources: Source[] = [];
   const done = new Set<string>();
